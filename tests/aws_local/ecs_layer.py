@@ -323,6 +323,7 @@ class EcsLayer:
         self._tokens = {}  # clientToken -> (fingerprint, response body dict)
         self._scripts = []
         self._task_definitions = {}
+        self._service_patches = {}
         self._log_groups_made = set()
         self._streams_made = set()
         self.model_violations = []
@@ -362,7 +363,15 @@ class EcsLayer:
 
     # -- request handling ----------------------------------------------------
 
-    HANDLED = ("RunTask", "DescribeTasks", "StopTask", "ListTasks")
+    HANDLED = ("RunTask", "DescribeTasks", "StopTask", "ListTasks",
+               "DescribeServices")
+
+    def patch_service(self, service_arn, set_fields, unset_fields):
+        """Fields DescribeServices shows for a service that moto does not
+        keep (capacityProviderStrategy, platformVersion)."""
+        with self._lock:
+            self._service_patches[service_arn] = (dict(set_fields or {}),
+                                                  list(unset_fields or []))
 
     def handle(self, operation, params, access_key, region, forward):
         """Answers an ECS request; forward(params) -> (status, headers, body).
@@ -380,6 +389,8 @@ class EcsLayer:
             return self._stop_task(params, forward)
         if operation == "ListTasks":
             return self._list_tasks(params, access_key, region, forward)
+        if operation == "DescribeServices":
+            return self._describe_services(params, forward)
         return forward(params)
 
     def _checked(self, operation, status, headers, body):
@@ -512,6 +523,23 @@ class EcsLayer:
                     threading.Timer(10.0, self._force_kill, (record,)).start()
             response["task"] = record.render(task)
         return self._checked("StopTask", status, headers, response)
+
+    def _describe_services(self, params, forward):
+        status, headers, body = forward(params)
+        if status != 200:
+            return status, headers, body
+        response = json.loads(body)
+        with self._lock:
+            if not self._service_patches:
+                return status, headers, body
+            for service in response.get("services", []):
+                patch = self._service_patches.get(service.get("serviceArn"))
+                if patch is None:
+                    continue
+                service.update(copy.deepcopy(patch[0]))
+                for name in patch[1]:
+                    service.pop(name, None)
+        return self._checked("DescribeServices", status, headers, response)
 
     def _force_kill(self, record):
         for proc in record.processes.values():

@@ -537,6 +537,12 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
                 raise ValueError("the lifecycle layer is off (--no-lifecycle)")
             layer.script_next_task(ecs_layer.Script.from_json(args))
             return {}
+        if command == "patch_service":
+            if layer is None:
+                raise ValueError("the lifecycle layer is off (--no-lifecycle)")
+            layer.patch_service(args["service_arn"], args.get("set"),
+                                args.get("unset"))
+            return {}
         if command == "tasks":
             return layer.tasks() if layer else []
         if command == "leftover_tasks":
