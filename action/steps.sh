@@ -293,11 +293,36 @@ download_release() {
   }
   mkdir -p "$bin_dir"
   tar -xzf "$work/$asset" -C "$work"
-  local name
+  local name root="$work/ecsmig-${version}-linux-${arch}"
   for name in detect-schema-change resolve-network run-migration-task wait-task fetch-logs; do
-    install -m 0755 "$work/ecsmig-${version}-linux-${arch}/bin/$name" "$bin_dir/$name"
+    install -m 0755 "$root/bin/$name" "$bin_dir/$name"
   done
+  install_runtime_packages "$root" "$bin_dir"
   rm -rf "$work"
+}
+
+# glibc, libcurl, libgit2 and OpenSSL stay shared (docs/release.md); when the
+# runner lacks one, installs the Debian packages the release recorded.
+install_runtime_packages() {
+  local root=$1 bin_dir=$2
+  if ! ldd "$bin_dir/detect-schema-change" "$bin_dir/run-migration-task" 2>/dev/null | grep -q 'not found'; then
+    return 0
+  fi
+  local packages=()
+  if [[ -f "$root/runtime-packages.txt" ]]; then
+    mapfile -t packages <"$root/runtime-packages.txt"
+  fi
+  if ((${#packages[@]} == 0)) || ! command -v apt-get >/dev/null 2>&1; then
+    log "error: the binaries need shared libraries this runner lacks:"
+    ldd "$bin_dir/run-migration-task" | grep 'not found' >&2 || true
+    log "use version: source, or install them before this step"
+    exit 1
+  fi
+  log "installing runtime libraries: ${packages[*]}"
+  local sudo=()
+  [[ $(id -u) == 0 ]] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -qq >&2
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}" >&2
 }
 
 build_from_source() {
