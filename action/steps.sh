@@ -36,8 +36,9 @@ log() { printf '%s: %s\n' "$SELF" "$*" >&2; }
 
 # One clear line and exit 2, as the tools do for bad input.
 usage_error() {
+  # stderr: also seen by the runner, and never swallowed by a $(...) capture.
   if [[ "${GITHUB_ACTIONS:-}" == "true" ]]; then
-    printf '::error title=ecsmig::%s\n' "$*"
+    printf '::error title=ecsmig::%s\n' "$*" >&2
   fi
   log "error: $*"
   exit 2
@@ -179,10 +180,13 @@ wait_flags() {
   if [[ -n "$container" ]]; then
     wait_args+=(--container "$container")
   fi
-  if [[ "$(bool follow-logs "$INPUT_FOLLOW_LOGS")" == true ]]; then
+  local follow stop
+  follow=$(bool follow-logs "$INPUT_FOLLOW_LOGS")
+  stop=$(bool stop-on-cancel "$INPUT_STOP_ON_CANCEL")
+  if [[ "$follow" == true ]]; then
     wait_args+=(--follow-logs)
   fi
-  if [[ "$(bool stop-on-cancel "$INPUT_STOP_ON_CANCEL")" == true ]]; then
+  if [[ "$stop" == true ]]; then
     wait_args+=(--stop-on-cancel)
   fi
 }
@@ -237,8 +241,13 @@ cmd_setup() {
 source_digest() {
   local src
   src=$(cd "${GITHUB_ACTION_PATH:-$(dirname "${BASH_SOURCE[0]}")}/.." && pwd)
-  (cd "$src" && find CMakeLists.txt common tools -type f -print0 2>/dev/null |
-    LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+  local part parts=()
+  for part in CMakeLists.txt common tools; do
+    [[ -e "$src/$part" ]] && parts+=("$part")
+  done
+  ((${#parts[@]})) || usage_error "no ecsmig sources next to the action ($src)"
+  (cd "$src" && find "${parts[@]}" -type f -print0 | LC_ALL=C sort -z |
+    xargs -0 sha256sum | sha256sum | cut -c1-16)
 }
 
 # Prints the release version (no 'v') whose tag points at the same commit as REF
@@ -279,7 +288,8 @@ cmd_install() {
 download_release() {
   local version=$1 arch=$2 bin_dir=$3
   local asset="ecsmig-${version}-linux-${arch}.tar.gz"
-  local url="https://github.com/${ECSMIG_ACTION_REPOSITORY:?}/releases/download/v${version}"
+  # ECSMIG_RELEASE_BASE_URL: a mirror (or the tests' file:// directory).
+  local url="${ECSMIG_RELEASE_BASE_URL:-https://github.com/${ECSMIG_ACTION_REPOSITORY:?}/releases/download}/v${version}"
   local work
   work=$(mktemp -d "${RUNNER_TEMP:-/tmp}/ecsmig-download.XXXXXX")
   log "downloading $asset"
@@ -374,8 +384,12 @@ cmd_oidc() {
 # Runs detect-schema-change, then decides whether the migration task runs.
 cmd_detect() {
   local only_if_changed args=(--repo "${INPUT_REPO:-.}")
+  # Every boolean input is checked here, in the first step, so a typo fails
+  # the run before any task starts.
   only_if_changed=$(bool only-if-changed "$INPUT_ONLY_IF_CHANGED")
   bool run-seeders "$INPUT_RUN_SEEDERS" >/dev/null
+  bool follow-logs "$INPUT_FOLLOW_LOGS" >/dev/null
+  bool stop-on-cancel "$INPUT_STOP_ON_CANCEL" >/dev/null
   if [[ "$only_if_changed" == false ]] && ! git -C "${INPUT_REPO:-.}" rev-parse --git-dir >/dev/null 2>&1; then
     # Nothing to diff (no checkout), and the task runs regardless.
     notice "no git repository here: not detecting changes (only-if-changed is false)"
