@@ -49,8 +49,11 @@ def main(argv):
             flat = re.sub(r"[^A-Za-z0-9_.-]+", "_", f"{path}.{job}.{index}")
             script = os.path.join(out_dir, flat + ".sh")
             interpreter = "sh" if shell == "sh" else "bash"
+            # What the runner runs it with: `shell: bash` is
+            # `bash --noprofile --norc -eo pipefail {0}`, no shell `bash -e {0}`.
+            options = "set -eo pipefail" if shell == "bash" else "set -e"
             with open(script, "w", encoding="utf-8") as handle:
-                handle.write(f"#!/usr/bin/env {interpreter}\n{text}\n")
+                handle.write(f"#!/usr/bin/env {interpreter}\n{options}\n{text}\n")
             name = step.get("name") or step.get("id") or f"step {index}"
             print(f"{script}\t{path}: {job}: {name}")
     return 0
