@@ -272,6 +272,21 @@ class FakeToolsCase(unittest.TestCase):
         pairs = list(zip(argv, argv[1:]))
         self.assertIn((flag, value), pairs, argv)
 
+    def publish(self, version, arch, tamper=False):
+        """Builds a release archive of the fake tools, as release.yml does."""
+        releases = self.tmp / "releases" / f"v{version}"
+        releases.mkdir(parents=True)
+        name = f"ecsmig-{version}-linux-{arch}"
+        archive = releases / f"{name}.tar.gz"
+        with tarfile.open(archive, "w:gz") as tar:
+            for tool in TOOLS:
+                tar.add(FAKE_TOOL, arcname=f"{name}/bin/{tool}")
+        digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+        if tamper:
+            digest = "0" * 64
+        (releases / f"{name}.tar.gz.sha256").write_text(f"{digest}  {name}.tar.gz\n")
+        return self.tmp / "releases"
+
     def standard_migration(self, changed="true"):
         # `files` comes first and holds a line that looks like another key:
         # the reader must skip heredoc bodies.
@@ -568,21 +583,6 @@ class SetupAndInstallTest(FakeToolsCase):
         self.assertEqual(facts["version"], "source")
         self.assertRegex(facts["cache_key"], r"^ecsmig-source-[0-9a-f]{16}-linux-")
 
-    def publish(self, version, arch, tamper=False):
-        """Builds a release archive of the fake tools, as release.yml does."""
-        releases = self.tmp / "releases" / f"v{version}"
-        releases.mkdir(parents=True)
-        name = f"ecsmig-{version}-linux-{arch}"
-        archive = releases / f"{name}.tar.gz"
-        with tarfile.open(archive, "w:gz") as tar:
-            for tool in TOOLS:
-                tar.add(FAKE_TOOL, arcname=f"{name}/bin/{tool}")
-        digest = hashlib.sha256(archive.read_bytes()).hexdigest()
-        if tamper:
-            digest = "0" * 64
-        (releases / f"{name}.tar.gz.sha256").write_text(f"{digest}  {name}.tar.gz\n")
-        return self.tmp / "releases"
-
     def install(self, base, arch):
         out = self.tmp / "install.out"
         bin_dir = self.tmp / "cache" / "bin"
@@ -664,6 +664,159 @@ class OidcTest(FakeToolsCase):
                           GITHUB_ENV=str(self.tmp / "env"))
         self.assertEqual(proc.returncode, 2)
         self.assertIn("must be an IAM role ARN", proc.stderr)
+
+
+class CompositeRunner:
+    """Runs action.yml's steps the way the GitHub runner runs a composite action.
+
+    Enough of the runner for this action: `${{ }}` with inputs.*, steps.*.outputs.*,
+    github.*, runner.*, `||`, `==`/`!=` and always()/cancelled()/success(); one
+    GITHUB_OUTPUT file per step; `shell: bash` as `bash --noprofile --norc -eo
+    pipefail`; `uses:` steps (actions/cache) are treated as a cache miss.
+    """
+
+    def __init__(self, work, env, inputs, github):
+        self.work = Path(work)
+        self.env = env
+        self.action = load(ACTION)
+        self.inputs = {name: str(spec.get("default", "")) for name, spec in self.action["inputs"].items()}
+        self.inputs.update(inputs)
+        self.github = github
+        self.steps = {}
+
+    def value(self, path):
+        parts = path.split(".")
+        if parts[0] == "inputs":
+            return self.inputs.get(parts[1], "")
+        if parts[0] == "steps":
+            return self.steps.get(parts[1], {}).get(parts[3], "")
+        if parts[0] == "github":
+            return self.github.get(parts[1], "")
+        if parts[0] == "runner":
+            return {"os": "Linux", "arch": "X64"}.get(parts[1], "")
+        raise AssertionError(f"expression not simulated: {path}")
+
+    def evaluate(self, expr, failed=False):
+        expr = expr.strip()
+        if "||" in expr:
+            for part in expr.split("||"):
+                result = self.evaluate(part, failed)
+                if result not in ("", False):
+                    return result
+            return result
+        for op in ("!=", "=="):
+            if op in expr:
+                left, right = (self.evaluate(x, failed) for x in expr.split(op, 1))
+                return (left != right) if op == "!=" else (left == right)
+        if expr in ("always()",):
+            return True
+        if expr == "cancelled()":
+            return False
+        if expr == "success()":
+            return not failed
+        if expr.startswith("'") and expr.endswith("'"):
+            return expr[1:-1]
+        return self.value(expr)
+
+    def substitute(self, text):
+        return re.sub(r"\$\{\{(.*?)\}\}", lambda m: str(self.evaluate(m.group(1))), str(text))
+
+    def run(self):
+        failed_code = 0
+        for index, step in enumerate(self.action["runs"]["steps"]):
+            condition = step.get("if", "success()")
+            if not self.evaluate(condition.replace("${{", "").replace("}}", ""), failed=failed_code != 0):
+                continue
+            step_id = step.get("id", f"__{index}")
+            if "uses" in step:
+                self.steps[step_id] = {"cache-hit": "false"}
+                continue
+            output = self.work / f"step-{index}.out"
+            output.write_text("")
+            env = dict(self.env)
+            env.update({k: self.substitute(v) for k, v in (step.get("env") or {}).items()})
+            env.update(GITHUB_OUTPUT=str(output), GITHUB_ACTION_PATH=str(REPO / "action"))
+            script = self.work / f"step-{index}.sh"
+            script.write_text(step["run"])
+            proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+                                  cwd=self.work, env=env, capture_output=True, text=True, timeout=60)
+            self.steps[step_id] = self.read_outputs(output)
+            if proc.returncode != 0:
+                failed_code = failed_code or proc.returncode
+        outputs = {name: str(self.substitute(spec["value"])) for name, spec in self.action["outputs"].items()}
+        return failed_code, outputs
+
+    @staticmethod
+    def read_outputs(path):
+        proc = subprocess.run(
+            ["bash", "-c", 'source "$1"; for k in $(grep -oE "^[A-Za-z_][A-Za-z0-9_]*(=|<<)" "$2" | '
+             'sed -E "s/(=|<<)$//" | sort -u); do printf "%s\\0" "$k"; output_value "$2" "$k" | '
+             'head -c -1; printf "\\0"; done', "_", str(OUTPUTS_SH), str(path)],
+            capture_output=True, text=True, check=True)
+        fields = proc.stdout.split("\0")
+        return dict(zip(fields[0::2], fields[1::2]))
+
+
+class ActionSimulationTest(FakeToolsCase):
+    """action.yml run as the runner would, against local-run on the same scenario."""
+
+    def run_action(self, inputs):
+        base = self.publish("1.2.3", {"x86_64": "x86_64", "aarch64": "arm64"}[os.uname().machine])
+        env = dict(self.env, RUNNER_TEMP=str(self.tmp), RUNNER_TOOL_CACHE=str(self.tmp / "toolcache"),
+                   ECSMIG_RELEASE_BASE_URL=base.as_uri())
+        runner = CompositeRunner(self.tmp, env, dict(inputs, version="1.2.3"),
+                                 {"action_repository": "owner/ecsmig", "action_ref": "v1"})
+        return runner.run()
+
+    def scenario(self, inputs, flags):
+        self.standard_migration()
+        code, outputs = self.run_action(inputs)
+        action_calls = [(c["tool"], c["argv"]) for c in self.calls()]
+        (self.fake / "calls.jsonl").unlink()
+        proc, local_outputs = self.local_run(*flags)
+        local_calls = [(c["tool"], c["argv"]) for c in self.calls()]
+        return code, outputs, action_calls, proc, local_outputs, local_calls
+
+    def test_action_and_local_run_execute_the_same_command_lines(self):
+        inputs = {"cluster": "dev", "service": "api", "region": "ca-central-1",
+                  "env": "DATABASE_URL=postgresql://u:pw@db/app\nLOG_LEVEL=debug",
+                  "run-seeders": "true", "timeout": "45m"}
+        flags = ["--cluster", "dev", "--service", "api", "--region", "ca-central-1",
+                 "--env", "DATABASE_URL=postgresql://u:pw@db/app", "--env", "LOG_LEVEL=debug",
+                 "--run-seeders", "true", "--timeout", "45m"]
+        code, outputs, action_calls, proc, local_outputs, local_calls = self.scenario(inputs, flags)
+        self.assertEqual(code, 0)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual([tool for tool, _ in action_calls],
+                         ["detect-schema-change", "resolve-network", "run-migration-task", "wait-task",
+                          "run-migration-task", "wait-task"])
+        # detect's private --output file name differs from run to run.
+        strip = [(t, [a for a in argv if not a.startswith(str(self.tmp))]) for t, argv in action_calls]
+        strip_local = [(t, [a for a in argv if not a.startswith(("/tmp", str(self.tmp)))])
+                       for t, argv in local_calls]
+        self.assertEqual(strip, strip_local)
+        self.assertEqual(outputs, local_outputs)
+        self.assertEqual(outputs["result"], "success")
+        self.assertEqual(outputs["seed_result"], "success")
+
+    def test_action_fails_with_the_migration_exit_code_and_skips_seeders(self):
+        self.standard_migration()
+        self.behave("wait-task", {"exit_code": "1", "result": "failed"}, exit_code=1)
+        code, outputs = self.run_action({"cluster": "dev", "service": "api", "run-seeders": "true"})
+        self.assertEqual(code, 1)
+        self.assertEqual([c["tool"] for c in self.calls()].count("run-migration-task"), 1)
+        self.assertEqual(outputs["result"], "failed")
+        self.assertEqual(outputs["exit_code"], "1")
+        self.assertEqual(outputs["seed_task_arn"], "")
+
+    def test_action_skips_when_unchanged(self):
+        self.standard_migration(changed="false")
+        code, outputs = self.run_action({"cluster": "dev", "service": "api"})
+        self.assertEqual(code, 0)
+        self.assertEqual([c["tool"] for c in self.calls()], ["detect-schema-change"])
+        self.assertEqual(outputs["changed"], "false")
+        self.assertEqual(outputs["result"], "skipped")
+        self.assertEqual(outputs["task_arn"], "")
 
 
 if __name__ == "__main__":
