@@ -207,7 +207,15 @@ seeders_wanted() {
 
 # Decides the version, the platform and the cache directory of the binaries.
 cmd_setup() {
-  local version=${INPUT_VERSION#v} arch machine source_ref="" ref=${ECSMIG_ACTION_REF:-}
+  local version=${INPUT_VERSION#v} arch machine source_ref=""
+  local repo=${ECSMIG_ACTION_REPOSITORY:-} ref=${ECSMIG_ACTION_REF:-}
+  # github.action_repository/action_ref can be empty inside composite actions;
+  # the runner's download path says the same: .../_actions/OWNER/REPO/REF/action.
+  if [[ -z "$repo" || -z "$ref" ]] &&
+    [[ "${GITHUB_ACTION_PATH:-}" =~ /_actions/([^/]+)/([^/]+)/([^/]+)/action/?$ ]]; then
+    repo=${repo:-${BASH_REMATCH[1]}/${BASH_REMATCH[2]}}
+    ref=${ref:-${BASH_REMATCH[3]}}
+  fi
   machine=$(uname -m)
   case "$machine" in
     x86_64 | amd64) arch=x86_64 ;;
@@ -217,8 +225,8 @@ cmd_setup() {
   if [[ "$(uname -s)" != Linux ]]; then
     usage_error "the ecsmig action runs on Linux runners only"
   fi
-  if [[ -z "$version" && -n "${ECSMIG_ACTION_REPOSITORY:-}" && -n "$ref" ]]; then
-    version=$(release_for_ref "$ECSMIG_ACTION_REPOSITORY" "$ref") || version=""
+  if [[ -z "$version" && -n "$repo" && -n "$ref" ]]; then
+    version=$(release_for_ref "$repo" "$ref") || version=""
   fi
   if [[ -z "$version" || "$version" == source ]]; then
     version=source
@@ -230,6 +238,7 @@ cmd_setup() {
   local dir="$cache_root/${version}${source_ref:+-$source_ref}/$arch"
   log "binaries: version $version, linux-$arch"
   emit version "$version"
+  emit repository "$repo"
   emit arch "$arch"
   emit bin_dir "$dir/bin"
   emit cache_path "$dir"
@@ -561,7 +570,8 @@ cmd_stop() {
   if [[ "$(bool stop-on-cancel "$INPUT_STOP_ON_CANCEL")" != true ]]; then
     return 0
   fi
-  refresh_web_identity_token || true
+  # A subshell: a failed renewal must not keep the stop from being tried.
+  (refresh_web_identity_token) || true
   local task status=0 bin
   bin=$(tool wait-task)
   for task in "${ECSMIG_SEED_TASK_ARN:-}" "${ECSMIG_TASK_ARN:-}"; do

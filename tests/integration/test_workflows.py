@@ -570,6 +570,16 @@ class SetupAndInstallTest(FakeToolsCase):
         self.assertEqual(facts["cache_key"], f"ecsmig-1.2.3-linux-{arch}")
         self.assertEqual(facts["bin_dir"], str(self.tmp / "cache" / "ecsmig" / "1.2.3" / arch / "bin"))
 
+    def test_setup_finds_the_release_from_the_action_path(self):
+        """github.action_ref may be empty in composite actions: the runner's path names it."""
+        out = self.tmp / "out"
+        proc = self.steps("setup", GITHUB_OUTPUT=str(out), RUNNER_TOOL_CACHE=str(self.tmp),
+                          GITHUB_ACTION_PATH="/home/runner/work/_actions/acme/ecsmig/v2.0.1/action")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        facts = dict(line.split("=", 1) for line in out.read_text().splitlines())
+        self.assertEqual(facts["version"], "2.0.1")
+        self.assertEqual(facts["repository"], "acme/ecsmig")
+
     def test_setup_refuses_a_bad_version(self):
         proc = self.steps("setup", INPUT_VERSION="latest")
         self.assertEqual(proc.returncode, 2)

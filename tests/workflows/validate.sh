@@ -73,8 +73,10 @@ while IFS= read -r -d '' file; do
     *.sh) scripts+=("$file") ;;
     *) if head -n 1 "$file" | grep -qE '^#!.*[/ ](ba)?sh( |$)'; then scripts+=("$file"); fi ;;
   esac
-done < <(find action scripts tests/workflows .github -type f \
-  -not -path '*/node_modules/*' -not -name '*.yml' -not -name '*.md' -print0 2>/dev/null | sort -z)
+done < <(find . \( -name .git -o -name 'build*' -o -name node_modules -o -name .demo -o -name .bench \
+  -o -name __pycache__ -o -name corpus \) -prune -o -type f \
+  -not -name '*.yml' -not -name '*.md' -not -name '*.py' -not -name '*.cc' -not -name '*.h' -print0 |
+  sort -z)
 section "shellcheck (${#scripts[@]} scripts)"
 if ((${#scripts[@]})); then
   shellcheck -x "${scripts[@]}" || failed=1
