@@ -211,7 +211,7 @@ std::string RunCredentialProcess(const std::string& command,
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      failure = "did not finish within " + std::to_string(limits.timeout.count() / 1000) + "s";
+      failure = "did not finish within " + std::to_string(limits.timeout.count()) + "ms";
       break;
     }
     pollfd poll_fd{read_end.get(), POLLIN, 0};
