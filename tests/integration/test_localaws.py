@@ -429,7 +429,9 @@ class LifecycleTest(harness.LocalAwsTestCase):
         self.fail(f"{arn} did not stop; saw {seen}")
 
     def tearDown(self):
-        self.assertEqual(self.aws.stats()["model_violations"], [])
+        stats = self.aws.stats()
+        self.assertEqual(stats["model_violations"], [])
+        self.assertEqual(stats["internal_errors"], [])
         super().tearDown()
 
     def test_default_lifecycle(self):
@@ -464,6 +466,30 @@ class LifecycleTest(harness.LocalAwsTestCase):
             startFromHead=True)["events"]
         self.assertEqual([e["message"] for e in events],
                          ["Applying migration 001_init", "Error: P3009"])
+
+    def test_log_lines_arrive_over_time(self):
+        self.aws.script_next_task(statuses=[("RUNNING", 1.0)],
+                                  log_lines={"app": ["one", "two", "three"]},
+                                  log_interval=0.4)
+        task = self.run_task()
+        arn = task["taskArn"]
+        task_id = arn.rsplit("/", 1)[1]
+        logs = self.aws.client("logs")
+
+        def messages():
+            try:
+                return [e["message"] for e in logs.get_log_events(
+                    logGroupName="/ecs/api", logStreamName=f"ecs/app/{task_id}",
+                    startFromHead=True)["events"]]
+            except logs.exceptions.ResourceNotFoundException:
+                return []
+
+        self.aws.wait_for_task_status(arn, "RUNNING")
+        time.sleep(0.1)
+        early = messages()
+        self.assertIn(early, (["one"], ["one", "two"]))
+        task, _ = self.wait_stopped(arn)
+        self.assertEqual(messages(), ["one", "two", "three"])
 
     def test_missing_exit_code_and_failure_to_start(self):
         self.aws.script_next_task(statuses=[("RUNNING", 0.1)],
@@ -552,25 +578,28 @@ class LifecycleTest(harness.LocalAwsTestCase):
 class LeftoverTest(unittest.TestCase):
 
     def test_running_task_at_exit_fails_unless_allowed(self):
-        for allowed in (False, True):
-            with self.subTest(allowed=allowed):
-                def body():
-                    with harness.LocalAws() as aws:
-                        seeded = aws.seed_service()
-                        aws.script_next_task(statuses=[("RUNNING", 600)])
-                        aws.proxy_client("ecs").run_task(
-                            cluster=seeded["cluster"], launchType="FARGATE",
-                            taskDefinition=seeded["task_definition_arn"],
-                            networkConfiguration={"awsvpcConfiguration": {
-                                "subnets": seeded["subnets"]}})
-                        self.assertEqual(len(aws.leftover_tasks()), 1)
-                        if allowed:
-                            aws.allow_leftovers()
-                if allowed:
-                    body()
-                else:
-                    with self.assertRaises(AssertionError):
-                        body()
+        aws = harness.LocalAws()
+        try:
+            seeded = aws.seed_service()
+            aws.script_next_task(statuses=[("RUNNING", 600)])
+            aws.proxy_client("ecs").run_task(
+                cluster=seeded["cluster"], launchType="FARGATE",
+                taskDefinition=seeded["task_definition_arn"],
+                networkConfiguration={"awsvpcConfiguration": {
+                    "subnets": seeded["subnets"]}})
+            self.assertEqual(len(aws.leftover_tasks()), 1)
+            with self.assertRaises(AssertionError):
+                aws.assert_no_leftovers()
+            aws.allow_leftovers()
+            aws.assert_no_leftovers()
+            aws._allow_leftovers = False
+        except BaseException:
+            aws.close()
+            raise
+        with self.assertRaises(AssertionError) as caught:
+            aws.__exit__(None, None, None)
+        self.assertIn("tasks left running", str(caught.exception))
+        self.assertIsNotNone(aws._proc.poll())  # Closed all the same.
 
 
 class ExecModeTest(harness.LocalAwsTestCase):
