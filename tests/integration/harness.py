@@ -298,8 +298,9 @@ class LocalAws:
 
     def env(self, **extra):
         """A clean environment for a tool: PATH, HOME (no AWS config), the
-        test credentials, AWS_REGION and AWS_ENDPOINT_URL=the proxy; no
-        GITHUB_*. extra adds variables; a value of None removes one."""
+        test credentials, AWS_REGION, AWS_ENDPOINT_URL=the proxy and
+        AWS_EC2_METADATA_DISABLED=true (no IMDS probe); no GITHUB_*. extra
+        adds variables; a value of None removes one."""
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": self.home,
