@@ -348,7 +348,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         op_name = f"{service}:{operation}"
         proxy.stats.received(op_name)
         entry = {"t": started, "op": op_name, "status": None, "fault": None,
-                 "signature": "ok"}
+                 "signature": "ok", "access_key": None,
+                 "user_agent": lower.get("user-agent")}
+        if isinstance(params, dict) and len(body) <= 65536:
+            entry["params"] = params  # What the tool sent, for assertions.
 
         def finish(status, fault=None):
             entry["status"] = status
@@ -370,6 +373,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 parsed = sigv4check.verify(self.command, self.path, header_list,
                                            body, proxy.credentials, now)
                 access_key, region = parsed.access_key, parsed.region
+                entry["access_key"] = access_key
             except sigv4check.SignatureError as e:
                 proxy.stats.signature_failed()
                 entry["signature"] = f"{e.kind}: {e.message}"
@@ -409,6 +413,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                               message)
                 self._send(status, headers, payload)
                 finish(status, label)
+                return
+            if action == "respond":
+                answer = decision["body"]
+                if not isinstance(answer, str):
+                    answer = json.dumps(answer)
+                content_type = ("application/x-amz-json-1.1"
+                                if protocol == "json" else "text/xml")
+                self._send(decision["status"], [
+                    ("Content-Type", content_type),
+                    ("x-amzn-RequestId", str(uuid.uuid4()))
+                ], answer.encode())
+                finish(decision["status"], label)
                 return
             if action == "malformed":
                 payload, content_type = malformed_body(protocol, service,

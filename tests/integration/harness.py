@@ -205,17 +205,26 @@ class LocalAws:
         """The next len(errors) requests of operation ("ecs:RunTask") get
         these answers in order: {"status": 400, "code": "ThrottlingException",
         "message": ...}, {"reset": "before"|"after"}, {"malformed": True},
-        {"slow": seconds}, {"pass": True}."""
+        {"slow": seconds}, {"pass": True}, {"body": {...}, "status": 200}
+        (that answer, not forwarded, e.g. RunTask "failures")."""
         self._control("inject", {"operation": operation, "errors": list(errors)})
 
     def stats(self):
         """{"calls": {op: reached the service}, "requests": {op: received,
-        faulted included}, "signature_failures", "requests_log",
-        "model_violations"}."""
+        faulted included}, "signature_failures", "requests_log" (per request:
+        op, status, fault, signature, access_key, user_agent, params = the
+        decoded request), "model_violations", "internal_errors" (moto 5xx or
+        layer bugs)}."""
         return self._control("stats")
 
     def reset_stats(self):
         self._control("reset_stats")
+
+    def requests(self, operation):
+        """The decoded requests of operation ("ecs:RunTask") received so far,
+        in order (faulted ones included)."""
+        return [e.get("params") for e in self.stats()["requests_log"]
+                if e["op"] == operation]
 
     def set_clock_offset(self, seconds):
         """Shifts the proxy's clock (signature expiry checks, Date header)."""

@@ -447,6 +447,20 @@ class FaultTest(harness.LocalAwsTestCase):
                          ["scripted reset_before", "scripted reset_after",
                           "scripted malformed", None])
 
+    def test_scripted_answer_and_request_log(self):
+        answer = {"tasks": [], "failures": [
+            {"arn": "arn:aws:ecs:us-east-1:123456789012:container-instance/x",
+             "reason": "RESOURCE:MEMORY"}]}
+        self.aws.inject("ecs:RunTask", [{"body": answer}])
+        status, _, body = ecs_call(self.aws, "RunTask", {
+            "cluster": "c", "taskDefinition": "td", "clientToken": "t-1"})
+        self.assertEqual((status, json.loads(body)), (200, answer))
+        self.assertEqual(self.aws.requests("ecs:RunTask"), [
+            {"cluster": "c", "taskDefinition": "td", "clientToken": "t-1"}])
+        entry = self.aws.stats()["requests_log"][0]
+        self.assertEqual(entry["access_key"], self.aws.access_key_id)
+        self.assertEqual(self.aws.stats()["calls"], {})
+
     def test_slow(self):
         self.aws.set_faults(slow=1.0, slow_seconds=0.4,
                             operations=["ecs:ListClusters"])
