@@ -86,8 +86,7 @@ DetectOptions ParseOptions(const cxxopts::ParseResult& args) {
 EventRange ReadEvent(ToolRun& run) {
   Environment& env = run.ctx().env;
   std::string name = env.GetOr("GITHUB_EVENT_NAME");
-  EventRange probe = ParseEventPayload(name, "");  // kinds that carry no range return at once
-  if (name.empty() || probe.kind == EventRange::Kind::kNone) return probe;
+  if (!EventCarriesRange(name)) return ParseEventPayload(name, "");
   std::string path = env.GetOr("GITHUB_EVENT_PATH");
   if (path.empty()) {
     throw UsageError("GITHUB_EVENT_NAME is " + name + " but GITHUB_EVENT_PATH is not set");

@@ -44,6 +44,11 @@ std::string RequireSha(const json& doc, const std::string& pointer, std::string_
 
 }  // namespace
 
+bool EventCarriesRange(std::string_view name) {
+  return name == "push" || name == "pull_request" || name == "pull_request_target" ||
+         name == "merge_group";
+}
+
 bool IsFullSha(std::string_view text) {
   if (text.size() != 40 && text.size() != 64) return false;
   return std::all_of(text.begin(), text.end(),

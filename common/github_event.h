@@ -29,6 +29,9 @@ struct EventRange {
 // sha its event must carry, throws UsageError with one line naming the field.
 EventRange ParseEventPayload(std::string_view event_name, std::string_view payload);
 
+// Whether ParseEventPayload reads a range from this event's payload.
+bool EventCarriesRange(std::string_view event_name);
+
 // True for 40 (SHA-1) or 64 (SHA-256) lowercase or uppercase hex digits.
 bool IsFullSha(std::string_view text);
 
