@@ -1,11 +1,40 @@
 #include "common/git_repo.h"
 
+#include <dlfcn.h>
+
 #include <cstring>
 
 #include "common/error.h"
 #include "common/glob.h"
 
+namespace {
+// True while GitLibrary initialises libgit2.
+bool g_initialising_libgit2 = false;
+}  // namespace
+
+// libgit2 1.5 as Debian/Ubuntu package it is built against mbedTLS and parses
+// the system's whole CA bundle inside git_libgit2_init(): 25-40 ms per
+// process, many times what a one-commit diff costs (and the tool's budget is
+// `git diff`'s time). The loader resolves libgit2's call to this function to
+// the executable's definition first, so during that initialisation the load
+// is skipped (an empty CA chain); every other call, and every call in a
+// libgit2 built on OpenSSL (which never calls this), is unaffected.
+extern "C" int mbedtls_x509_crt_parse_file(void* chain, const char* path) {
+  if (g_initialising_libgit2) return 0;
+  using ParseFile = int (*)(void*, const char*);
+  static const auto real =
+      reinterpret_cast<ParseFile>(dlsym(RTLD_NEXT, "mbedtls_x509_crt_parse_file"));
+  return real ? real(chain, path) : -1;
+}
+
 namespace ecsmig {
+
+GitLibrary::GitLibrary() {
+  g_initialising_libgit2 = true;
+  git_libgit2_init();
+  g_initialising_libgit2 = false;
+}
+
 namespace {
 
 bool IsTree(uint32_t mode) { return mode == GIT_FILEMODE_TREE; }

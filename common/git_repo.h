@@ -18,9 +18,11 @@ namespace ecsmig {
 class PathFilter;
 
 // Keeps libgit2 initialised for its lifetime (init/shutdown are refcounted).
+// Initialisation skips loading the system CA bundle (see git_repo.cc): these
+// tools only read local objects and never speak TLS through libgit2.
 class GitLibrary {
  public:
-  GitLibrary() { git_libgit2_init(); }
+  GitLibrary();
   ~GitLibrary() { git_libgit2_shutdown(); }
   GitLibrary(const GitLibrary&) = delete;
   GitLibrary& operator=(const GitLibrary&) = delete;
