@@ -33,6 +33,9 @@ GitLibrary::GitLibrary() {
   g_initialising_libgit2 = true;
   git_libgit2_init();
   g_initialising_libgit2 = false;
+  // A diff reads each tree once: caching parsed objects only costs memory
+  // and allocator time (measured: ~15% of a long-range diff).
+  git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
 }
 
 namespace {
