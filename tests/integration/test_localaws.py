@@ -8,6 +8,7 @@ import datetime
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -763,6 +764,25 @@ class ExecModeTest(harness.LocalAwsTestCase):
         self.assertEqual(task["stopCode"], "UserInitiated")
         self.assertEqual(task["containers"][0]["exitCode"], 143)
 
+    def test_entry_point_is_honoured(self):
+        ecs = self.aws.client("ecs")
+        definition = ecs.register_task_definition(
+            family="entry", networkMode="awsvpc", cpu="256", memory="512",
+            requiresCompatibilities=["FARGATE"], containerDefinitions=[{
+                "name": "app", "image": "x", "essential": True,
+                "entryPoint": ["sh", "-c"], "command": ["echo from-definition"],
+                "logConfiguration": {"logDriver": "awslogs", "options": {
+                    "awslogs-group": "/ecs/api", "awslogs-region": "us-east-1",
+                    "awslogs-stream-prefix": "ecs"}}}])["taskDefinition"]
+        arn = self.ecs.run_task(
+            cluster=self.seeded["cluster"], launchType="FARGATE",
+            taskDefinition=definition["taskDefinitionArn"],
+            networkConfiguration={"awsvpcConfiguration": {
+                "subnets": self.seeded["subnets"]}})["tasks"][0]["taskArn"]
+        task, _ = self.wait_stopped(arn)
+        self.assertEqual(task["containers"][0]["exitCode"], 0)
+        self.assertEqual(self.messages(arn), ["from-definition"])
+
     def test_missing_executable_fails_to_start(self):
         arn = self.run_command(["/nonexistent/migrate"])
         task, _ = self.wait_stopped(arn)
@@ -896,6 +916,35 @@ class StartupTest(unittest.TestCase):
             url = urllib.parse.urlsplit(endpoint)
             with self.assertRaises(OSError):
                 socket.create_connection((url.hostname, url.port), timeout=1)
+
+
+class OrphanTest(unittest.TestCase):
+
+    def test_killed_test_process_leaves_nothing_behind(self):
+        script = (
+            "import json, sys, time\n"
+            f"sys.path.insert(0, {harness._HERE!r})\n"
+            "import harness\n"
+            "aws = harness.LocalAws()\n"
+            "info = json.load(open(aws._dir + '/state/endpoint.json'))\n"
+            "print(info['pid'], info['moto_pid'], aws._dir, flush=True)\n"
+            "time.sleep(600)\n")
+        import subprocess
+        import sys
+        child = subprocess.Popen([sys.executable, "-c", script],
+                                 stdout=subprocess.PIPE)
+        try:
+            line = child.stdout.readline().decode().split()
+            pids = [int(p) for p in line[:2]]
+            self.addCleanup(shutil.rmtree, line[2], True)
+        finally:
+            child.kill()  # No close(), no atexit: as if the test crashed.
+            child.wait()
+        for pid in pids:
+            deadline = time.time() + 15
+            while _alive(pid) and time.time() < deadline:
+                time.sleep(0.1)
+            self.assertFalse(_alive(pid), f"process {pid} left behind")
 
 
 def _alive(pid):
