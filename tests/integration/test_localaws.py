@@ -534,6 +534,13 @@ class LifecycleTest(harness.LocalAwsTestCase):
         self.assertEqual({c["name"]: c["exitCode"] for c in task["containers"]},
                          {"app": 0, "sidecar": 0})
         self.assertLessEqual(task["startedAt"], task["stoppedAt"])
+        # The awslogs driver made each container's stream, without output.
+        task_id = task["taskArn"].rsplit("/", 1)[1]
+        streams = self.aws.client("logs").describe_log_streams(
+            logGroupName="/ecs/api", logStreamNamePrefix="ecs/")["logStreams"]
+        names = {s["logStreamName"] for s in streams}
+        self.assertLessEqual({f"ecs/app/{task_id}", f"ecs/sidecar/{task_id}"},
+                             names)
         self.assertGreater((task["stoppedAt"] - task["startedAt"]).total_seconds(),
                            0.9)
 
