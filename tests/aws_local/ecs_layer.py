@@ -401,6 +401,10 @@ class EcsLayer:
         problems = model_check.check_output("ecs", operation, body)
         for problem in problems:
             self.violation(f"response ecs:{operation}: {problem}")
+        if not any(name.lower() == "content-type" for name, _ in headers):
+            headers = list(headers) + [
+                ("Content-Type", "application/x-amz-json-1.1"),
+                ("x-amzn-RequestId", str(uuid.uuid4()))]
         return status, headers, json.dumps(body).encode()
 
     def _run_task(self, params, access_key, forward):

@@ -609,6 +609,17 @@ class LifecycleTest(harness.LocalAwsTestCase):
         first = self.run_task(clientToken="run-1-attempt-1", startedBy="ecsmig")
         again = self.run_task(clientToken="run-1-attempt-1", startedBy="ecsmig")
         self.assertEqual(first["taskArn"], again["taskArn"])
+        status, headers, body = ecs_call(self.aws, "RunTask", dict(
+            cluster=self.seeded["cluster"],
+            taskDefinition=self.seeded["task_definition_arn"],
+            launchType="FARGATE", clientToken="run-1-attempt-1",
+            startedBy="ecsmig", networkConfiguration={"awsvpcConfiguration": {
+                "subnets": self.seeded["subnets"],
+                "securityGroups": self.seeded["security_groups"]}}))
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-type"], "application/x-amz-json-1.1")
+        self.assertEqual(json.loads(body)["tasks"][0]["taskArn"],
+                         first["taskArn"])
         with self.assertRaises(ClientError) as caught:
             self.run_task(clientToken="run-1-attempt-1", startedBy="other")
         self.assertEqual(caught.exception.response["Error"]["Code"],
