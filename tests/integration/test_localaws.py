@@ -51,7 +51,7 @@ def signed(aws, service, target_or_action, params, secret=None, key=None,
     credentials = Credentials(key or aws.access_key_id,
                               secret or aws.secret_access_key, token)
     auth = SigV4Auth(credentials, service, aws.region)
-    when = when or datetime.datetime.utcnow()
+    when = when or datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     request.context["timestamp"] = when.strftime("%Y%m%dT%H%M%SZ")
     request.headers["X-Amz-Date"] = request.context["timestamp"]
     if token:
@@ -282,7 +282,7 @@ class SignatureTest(harness.LocalAwsTestCase):
         self.assertIn(b"<Type>Sender</Type>", payload)
 
     def test_clock_skew(self):
-        now = datetime.datetime.utcnow()
+        now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
         status, _, _ = ecs_call(self.aws, "ListClusters", {},
                                 when=now - datetime.timedelta(minutes=4))
         self.assertEqual(status, 200)
@@ -300,7 +300,7 @@ class SignatureTest(harness.LocalAwsTestCase):
         server_date = datetime.datetime.strptime(headers["date"],
                                                  "%a, %d %b %Y %H:%M:%S GMT")
         self.assertAlmostEqual(
-            (server_date - datetime.datetime.utcnow()).total_seconds(), 3600,
+            (server_date - datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)).total_seconds(), 3600,
             delta=5)
         # Signing with the server's time (what a skew-correcting client does)
         # is accepted.
