@@ -120,6 +120,7 @@ class TaskRecord:
         self.stop_reason = None
         self.log_sent = {}  # container -> scripted lines written
         self.log_lock = threading.Lock()
+        self.streams_created = False
         self.moto_stopped = False
         # Exec mode.
         self.processes = {}
@@ -400,6 +401,10 @@ class EcsLayer:
         problems = model_check.check_output("ecs", operation, body)
         for problem in problems:
             self.violation(f"response ecs:{operation}: {problem}")
+        if not any(name.lower() == "content-type" for name, _ in headers):
+            headers = list(headers) + [
+                ("Content-Type", "application/x-amz-json-1.1"),
+                ("x-amzn-RequestId", str(uuid.uuid4()))]
         return status, headers, json.dumps(body).encode()
 
     def _run_task(self, params, access_key, forward):
@@ -610,16 +615,30 @@ class EcsLayer:
                 self._log(f"moto StopTask for {record.id} failed: {e!r}")
 
     def _needs_logs(self, record):
-        if (record.exec_mode or record.started_at is None or
-                not record.script.log_lines):
+        if record.exec_mode or record.started_at is None:
             return False
+        if not record.streams_created:
+            return True
         return any(record.log_sent.get(name, 0) < len(lines)
                    for name, lines in record.script.log_lines.items())
+
+    def _create_streams(self, record):
+        """The awslogs driver creates each container's stream as it starts,
+        output or not."""
+        with record.log_lock:
+            if record.streams_created:
+                return
+            record.streams_created = True
+            for definition in record.containers:
+                target = record.log_target(definition["name"])
+                if target is not None:
+                    self._ensure_stream(*target, record.access_key)
 
     def _write_scripted_logs(self, record):
         """Writes the scripted lines that are due: all at RUNNING, or one per
         log_interval seconds from RUNNING; the rest when the task stops on its
         own (a task stopped by the user logs nothing more)."""
+        self._create_streams(record)
         with record.log_lock:
             now = time.time()
             interval = record.script.log_interval
@@ -725,6 +744,7 @@ class EcsLayer:
         essential = set(record.essential_names())
         try:
             plan = self._exec_plan(record)
+            self._create_streams(record)
             for name, argv, env in plan:
                 if argv is None:
                     continue

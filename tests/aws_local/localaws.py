@@ -61,7 +61,8 @@ REQUEST_LOG_LIMIT = 50000
 
 
 def log(message):
-    stamp = datetime.datetime.utcnow().strftime("%H:%M:%S.%f")[:-3]
+    stamp = datetime.datetime.now(datetime.timezone.utc).strftime(
+        "%H:%M:%S.%f")[:-3]
     print(f"localaws {stamp} {message}", file=sys.stderr, flush=True)
 
 
@@ -72,7 +73,7 @@ class Stats:
         self.reset()
 
     def reset(self):
-        with getattr(self, "_lock", threading.Lock()):
+        with self._lock:
             self.calls = {}
             self.requests = {}
             self.signature_failures = 0
@@ -369,7 +370,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                        and "authorization" not in lower)
         if not unsigned_ok:
             try:
-                now = datetime.datetime.utcfromtimestamp(proxy.now())
+                now = datetime.datetime.fromtimestamp(
+                    proxy.now(), datetime.timezone.utc).replace(tzinfo=None)
                 parsed = sigv4check.verify(self.command, self.path, header_list,
                                            body, proxy.credentials, now)
                 access_key, region = parsed.access_key, parsed.region

@@ -8,6 +8,7 @@ import datetime
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import stat
@@ -50,7 +51,7 @@ def signed(aws, service, target_or_action, params, secret=None, key=None,
     credentials = Credentials(key or aws.access_key_id,
                               secret or aws.secret_access_key, token)
     auth = SigV4Auth(credentials, service, aws.region)
-    when = when or datetime.datetime.utcnow()
+    when = when or datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     request.context["timestamp"] = when.strftime("%Y%m%dT%H%M%SZ")
     request.headers["X-Amz-Date"] = request.context["timestamp"]
     if token:
@@ -281,7 +282,7 @@ class SignatureTest(harness.LocalAwsTestCase):
         self.assertIn(b"<Type>Sender</Type>", payload)
 
     def test_clock_skew(self):
-        now = datetime.datetime.utcnow()
+        now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
         status, _, _ = ecs_call(self.aws, "ListClusters", {},
                                 when=now - datetime.timedelta(minutes=4))
         self.assertEqual(status, 200)
@@ -299,7 +300,7 @@ class SignatureTest(harness.LocalAwsTestCase):
         server_date = datetime.datetime.strptime(headers["date"],
                                                  "%a, %d %b %Y %H:%M:%S GMT")
         self.assertAlmostEqual(
-            (server_date - datetime.datetime.utcnow()).total_seconds(), 3600,
+            (server_date - datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)).total_seconds(), 3600,
             delta=5)
         # Signing with the server's time (what a skew-correcting client does)
         # is accepted.
@@ -533,6 +534,13 @@ class LifecycleTest(harness.LocalAwsTestCase):
         self.assertEqual({c["name"]: c["exitCode"] for c in task["containers"]},
                          {"app": 0, "sidecar": 0})
         self.assertLessEqual(task["startedAt"], task["stoppedAt"])
+        # The awslogs driver made each container's stream, without output.
+        task_id = task["taskArn"].rsplit("/", 1)[1]
+        streams = self.aws.client("logs").describe_log_streams(
+            logGroupName="/ecs/api", logStreamNamePrefix="ecs/")["logStreams"]
+        names = {s["logStreamName"] for s in streams}
+        self.assertLessEqual({f"ecs/app/{task_id}", f"ecs/sidecar/{task_id}"},
+                             names)
         self.assertGreater((task["stoppedAt"] - task["startedAt"]).total_seconds(),
                            0.9)
 
@@ -601,6 +609,17 @@ class LifecycleTest(harness.LocalAwsTestCase):
         first = self.run_task(clientToken="run-1-attempt-1", startedBy="ecsmig")
         again = self.run_task(clientToken="run-1-attempt-1", startedBy="ecsmig")
         self.assertEqual(first["taskArn"], again["taskArn"])
+        status, headers, body = ecs_call(self.aws, "RunTask", dict(
+            cluster=self.seeded["cluster"],
+            taskDefinition=self.seeded["task_definition_arn"],
+            launchType="FARGATE", clientToken="run-1-attempt-1",
+            startedBy="ecsmig", networkConfiguration={"awsvpcConfiguration": {
+                "subnets": self.seeded["subnets"],
+                "securityGroups": self.seeded["security_groups"]}}))
+        self.assertEqual(status, 200)
+        self.assertEqual(headers["content-type"], "application/x-amz-json-1.1")
+        self.assertEqual(json.loads(body)["tasks"][0]["taskArn"],
+                         first["taskArn"])
         with self.assertRaises(ClientError) as caught:
             self.run_task(clientToken="run-1-attempt-1", startedBy="other")
         self.assertEqual(caught.exception.response["Error"]["Code"],
@@ -763,6 +782,25 @@ class ExecModeTest(harness.LocalAwsTestCase):
         self.assertEqual(task["stopCode"], "UserInitiated")
         self.assertEqual(task["containers"][0]["exitCode"], 143)
 
+    def test_entry_point_is_honoured(self):
+        ecs = self.aws.client("ecs")
+        definition = ecs.register_task_definition(
+            family="entry", networkMode="awsvpc", cpu="256", memory="512",
+            requiresCompatibilities=["FARGATE"], containerDefinitions=[{
+                "name": "app", "image": "x", "essential": True,
+                "entryPoint": ["sh", "-c"], "command": ["echo from-definition"],
+                "logConfiguration": {"logDriver": "awslogs", "options": {
+                    "awslogs-group": "/ecs/api", "awslogs-region": "us-east-1",
+                    "awslogs-stream-prefix": "ecs"}}}])["taskDefinition"]
+        arn = self.ecs.run_task(
+            cluster=self.seeded["cluster"], launchType="FARGATE",
+            taskDefinition=definition["taskDefinitionArn"],
+            networkConfiguration={"awsvpcConfiguration": {
+                "subnets": self.seeded["subnets"]}})["tasks"][0]["taskArn"]
+        task, _ = self.wait_stopped(arn)
+        self.assertEqual(task["containers"][0]["exitCode"], 0)
+        self.assertEqual(self.messages(arn), ["from-definition"])
+
     def test_missing_executable_fails_to_start(self):
         arn = self.run_command(["/nonexistent/migrate"])
         task, _ = self.wait_stopped(arn)
@@ -896,6 +934,35 @@ class StartupTest(unittest.TestCase):
             url = urllib.parse.urlsplit(endpoint)
             with self.assertRaises(OSError):
                 socket.create_connection((url.hostname, url.port), timeout=1)
+
+
+class OrphanTest(unittest.TestCase):
+
+    def test_killed_test_process_leaves_nothing_behind(self):
+        script = (
+            "import json, sys, time\n"
+            f"sys.path.insert(0, {harness._HERE!r})\n"
+            "import harness\n"
+            "aws = harness.LocalAws()\n"
+            "info = json.load(open(aws._dir + '/state/endpoint.json'))\n"
+            "print(info['pid'], info['moto_pid'], aws._dir, flush=True)\n"
+            "time.sleep(600)\n")
+        import subprocess
+        import sys
+        child = subprocess.Popen([sys.executable, "-c", script],
+                                 stdout=subprocess.PIPE)
+        try:
+            line = child.stdout.readline().decode().split()
+            pids = [int(p) for p in line[:2]]
+            self.addCleanup(shutil.rmtree, line[2], True)
+        finally:
+            child.kill()  # No close(), no atexit: as if the test crashed.
+            child.wait()
+        for pid in pids:
+            deadline = time.time() + 15
+            while _alive(pid) and time.time() < deadline:
+                time.sleep(0.1)
+            self.assertFalse(_alive(pid), f"process {pid} left behind")
 
 
 def _alive(pid):
