@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import socket
-import stat
 import tempfile
 import textwrap
 import threading
