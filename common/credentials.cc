@@ -749,7 +749,7 @@ class DefaultChain : public CredentialsProvider {
         imds->Get();  // cached: the caller's Get() does not ask twice
         return imds;
       } catch (const SourceUnavailable& e) {
-        tried.push_back("instance metadata (" + std::string(e.what()) + ")");
+        tried.push_back(e.what());  // "instance metadata at URL is unreachable (...)"
       }
     }
 

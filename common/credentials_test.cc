@@ -803,8 +803,8 @@ TEST_F(ImdsTest, UnreachableFailsFastWithOneRetry) {
   EXPECT_EQ(message,
             "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or "
             "AWS_WEB_IDENTITY_TOKEN_FILE+AWS_ROLE_ARN (tried: environment, web identity, "
-            "profile 'default', container, instance metadata (instance metadata at "
-            "http://169.254.169.254 is unreachable (connection refused)))");
+            "profile 'default', container, instance metadata at http://169.254.169.254 is "
+            "unreachable (connection refused))");
   EXPECT_EQ(last_exit_code, kExitFailed);
 }
 
