@@ -22,6 +22,7 @@ import re
 import shutil
 import stat
 import subprocess
+import sys
 import tarfile
 import tempfile
 import threading
@@ -29,6 +30,8 @@ import unittest
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # harness.py
 
 REPO = Path(os.environ.get("ECSMIG_SOURCE_DIR") or Path(__file__).resolve().parents[2])
 BUILD = Path(os.environ.get("ECSMIG_BIN_DIR") or REPO / "build")
@@ -827,6 +830,98 @@ class ActionSimulationTest(FakeToolsCase):
         self.assertEqual(outputs["changed"], "false")
         self.assertEqual(outputs["result"], "skipped")
         self.assertEqual(outputs["task_arn"], "")
+
+
+class LocalRunAgainstLocalAwsTest(unittest.TestCase):
+    """scripts/local-run with the real tools against the local AWS
+    (tests/aws_local): the laptop path of docs/local-run.md, end to end.
+    Skips until the tools exist (harness.tool_path)."""
+
+    @classmethod
+    def setUpClass(cls):
+        import harness  # tests/integration: moto behind a checking proxy
+        cls.harness = harness
+        for tool in TOOLS:
+            harness.tool_path(tool)  # SkipTest while a tool has no source yet
+        cls.aws = harness.LocalAws()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.aws.assert_no_leftovers()
+        finally:
+            cls.aws.close()
+
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="ecsmig-local-run-"))
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.repo = self.tmp / "repo"
+        self.repo.mkdir()
+        self.git("init", "-q", "-b", "main")
+        self.commit({"README.md": "app\n", "prisma/schema.prisma": "model A { id Int @id }\n"})
+
+    def git(self, *args):
+        env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
+                   GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+        subprocess.run(["git", "-C", str(self.repo), *args], check=True, env=env,
+                       capture_output=True)
+
+    def commit(self, files):
+        for name, content in files.items():
+            path = self.repo / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content)
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", "change")
+
+    def local_run(self, *flags):
+        outputs_file = self.tmp / "outputs.txt"
+        env = self.aws.env(ECSMIG_BIN_DIR=str(BUILD))
+        proc = subprocess.run(["bash", str(LOCAL_RUN), "--output", str(outputs_file), *flags],
+                              cwd=self.repo, env=env, capture_output=True, text=True, timeout=300)
+        outputs = {}
+        if outputs_file.exists():
+            for line in outputs_file.read_text().splitlines():
+                key, _, value = line.partition("=")
+                outputs[key] = value
+        return proc, outputs
+
+    def test_schema_change_runs_the_migration_task(self):
+        seeded = self.aws.seed_service(cluster="lr-ok", service="api")
+        self.commit({"prisma/schema.prisma": "model A { id Int @id\n name String }\n",
+                     "prisma/migrations/20250101000000_name/migration.sql": "ALTER TABLE a;\n"})
+        self.aws.script_next_task(exit_codes={"app": 0},
+                                  log_lines={"app": ["Applying migration `20250101000000_name`"]})
+        proc, outputs = self.local_run("--cluster", "lr-ok", "--service", "api")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(outputs["changed"], "true")
+        self.assertEqual(outputs["result"], "success")
+        self.assertEqual(outputs["exit_code"], "0")
+        task = [t for t in self.aws.tasks() if t["arn"] == outputs["task_arn"]]
+        self.assertEqual(len(task), 1, self.aws.tasks())
+        self.assertIn("npx prisma migrate deploy", json.dumps(task[0]["overrides"]))
+        self.assertIn("Applying migration", proc.stderr)  # --follow-logs
+        self.assertEqual(outputs["log_group"], seeded["log_group"])
+
+    def test_failed_migration_fails_with_its_exit_code(self):
+        self.aws.seed_service(cluster="lr-fail", service="api")
+        self.commit({"prisma/migrations/20250102000000_bad/migration.sql": "BROKEN;\n"})
+        self.aws.script_next_task(exit_codes={"app": 3})
+        proc, outputs = self.local_run("--cluster", "lr-fail", "--service", "api",
+                                       "--run-seeders", "true")
+        self.assertEqual(proc.returncode, 3, proc.stderr)
+        self.assertEqual(outputs["result"], "failed")
+        self.assertEqual(outputs["seed_task_arn"], "")
+        self.assertEqual(len([t for t in self.aws.tasks() if t["cluster"].endswith("lr-fail")]), 1)
+
+    def test_no_schema_change_starts_nothing(self):
+        self.aws.seed_service(cluster="lr-skip", service="api")
+        self.commit({"README.md": "docs only\n"})
+        proc, outputs = self.local_run("--cluster", "lr-skip", "--service", "api")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(outputs["changed"], "false")
+        self.assertEqual(outputs["result"], "skipped")
+        self.assertEqual([t for t in self.aws.tasks() if t["cluster"].endswith("lr-skip")], [])
 
 
 if __name__ == "__main__":
