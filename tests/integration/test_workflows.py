@@ -237,11 +237,17 @@ class FakeToolsCase(unittest.TestCase):
         self.bin.mkdir()
         self.fake.mkdir()
         for tool in TOOLS:
-            os.symlink(FAKE_TOOL, self.bin / tool)
+            self.write_fake(self.bin / tool, tool)
         self.outputs_file = self.tmp / "outputs.txt"
         self.env = {k: v for k, v in os.environ.items()
                     if not k.startswith(("INPUT_", "GITHUB_", "ECSMIG_", "AWS_", "ACTIONS_", "RUNNER_"))}
         self.env["FAKE_DIR"] = str(self.fake)
+
+    @staticmethod
+    def write_fake(path, tool):
+        """An executable named like the tool that runs fake_tool.py."""
+        path.write_text(f'#!/bin/sh\nFAKE_TOOL_NAME={tool} exec "{sys.executable}" "{FAKE_TOOL}" "$@"\n')
+        path.chmod(0o755)
 
     def behave(self, tool, outputs=None, exit_code=0):
         (self.fake / f"{tool}.json").write_text(json.dumps({"outputs": outputs or {}, "exit": exit_code}))
@@ -281,9 +287,12 @@ class FakeToolsCase(unittest.TestCase):
         releases.mkdir(parents=True)
         name = f"ecsmig-{version}-linux-{arch}"
         archive = releases / f"{name}.tar.gz"
+        staging = self.tmp / "staging"
+        staging.mkdir(exist_ok=True)
         with tarfile.open(archive, "w:gz") as tar:
             for tool in TOOLS:
-                tar.add(FAKE_TOOL, arcname=f"{name}/bin/{tool}")
+                self.write_fake(staging / tool, tool)
+                tar.add(staging / tool, arcname=f"{name}/bin/{tool}")
         digest = hashlib.sha256(archive.read_bytes()).hexdigest()
         if tamper:
             digest = "0" * 64
