@@ -267,7 +267,8 @@ release_for_ref() {
     echo "${ref#v}"
     return 0
   fi
-  refs=$(git ls-remote --tags "https://github.com/$repo.git" 2>/dev/null) || return 1
+  # ECSMIG_RELEASE_GIT_URL: a mirror (or the tests' local repository).
+  refs=$(git ls-remote --tags "${ECSMIG_RELEASE_GIT_URL:-https://github.com/$repo.git}" 2>/dev/null) || return 1
   if [[ "$ref" =~ ^[0-9a-f]{40}$ ]]; then
     sha=$ref
   else

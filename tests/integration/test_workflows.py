@@ -592,6 +592,42 @@ class SetupAndInstallTest(FakeToolsCase):
         self.assertEqual(facts["version"], "2.0.1")
         self.assertEqual(facts["repository"], "acme/ecsmig")
 
+    def test_setup_maps_the_action_ref_to_its_release(self):
+        """@v1 (a moved major tag), @v1.2.3 and @<sha> find the vX.Y.Z tag of
+        the same commit; an unreleased ref builds from source."""
+        origin = self.tmp / "origin"
+        origin.mkdir()
+        git_env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
+                       GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+
+        def git(*args):
+            return subprocess.run(["git", "-C", str(origin), *args], check=True, env=git_env,
+                                  capture_output=True, text=True).stdout.strip()
+
+        git("init", "-q", "-b", "main")
+        git("commit", "-q", "--allow-empty", "-m", "one")
+        git("tag", "-a", "v1.1.0", "-m", "1.1.0")
+        git("commit", "-q", "--allow-empty", "-m", "two")
+        released = git("rev-parse", "HEAD")
+        git("tag", "-a", "v1.2.0", "-m", "1.2.0")
+        git("tag", "v1")  # the major tag, lightweight, as release.yml moves it
+        git("commit", "-q", "--allow-empty", "-m", "unreleased")
+        unreleased = git("rev-parse", "HEAD")
+
+        def version_for(ref):
+            out = self.tmp / f"out-{ref}"
+            proc = self.steps("setup", GITHUB_OUTPUT=str(out), ECSMIG_ACTION_REPOSITORY="acme/ecsmig",
+                              ECSMIG_ACTION_REF=ref, ECSMIG_RELEASE_GIT_URL=str(origin),
+                              GITHUB_ACTION_PATH=str(REPO / "action"))
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            return dict(line.split("=", 1) for line in out.read_text().splitlines())["version"]
+
+        self.assertEqual(version_for("v1"), "1.2.0")
+        self.assertEqual(version_for("v1.1.0"), "1.1.0")
+        self.assertEqual(version_for(released), "1.2.0")
+        self.assertEqual(version_for(unreleased), "source")
+        self.assertEqual(version_for("main"), "source")
+
     def test_setup_refuses_a_bad_version(self):
         proc = self.steps("setup", INPUT_VERSION="latest")
         self.assertEqual(proc.returncode, 2)
