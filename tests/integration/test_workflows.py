@@ -877,6 +877,66 @@ class ActionSimulationTest(FakeToolsCase):
         self.assertEqual(outputs["task_arn"], "")
 
 
+class ReleaseWorkflowTest(FakeToolsCase):
+    """release.yml's own shell steps, run here: the archive it builds is the one
+    the action's install step accepts."""
+
+    def release_step(self, job, name):
+        for step in load(REPO / ".github" / "workflows" / "release.yml")["jobs"][job]["steps"]:
+            if step.get("name") == name:
+                return step["run"]
+        raise AssertionError(f"release.yml has no step {name!r} in {job}")
+
+    def run_step(self, script, cwd, **env):
+        path = self.tmp / "step.sh"
+        path.write_text(script)
+        return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(path)],
+                              cwd=cwd, env={**self.env, **env}, capture_output=True, text=True,
+                              timeout=120)
+
+    def test_tag_must_match_the_project_version(self):
+        project = re.search(r"project\(ecsmig VERSION ([0-9.]+)", (REPO / "CMakeLists.txt").read_text())[1]
+        script = self.release_step("draft", "Check the tag against the project version")
+        out = self.tmp / "out"
+        for tag, code, prerelease in ((f"v{project}", 0, "false"), (f"v{project}-rc.1", 0, "true"),
+                                      ("v999.0.0", 1, None), ("release-1", 1, None)):
+            out.write_text("")
+            proc = self.run_step(script, REPO, TAG=tag, GITHUB_OUTPUT=str(out))
+            with self.subTest(tag=tag):
+                self.assertEqual(proc.returncode, code, proc.stdout + proc.stderr)
+                if prerelease:
+                    facts = dict(line.split("=", 1) for line in out.read_text().splitlines())
+                    self.assertEqual(facts, {"version": tag[1:], "prerelease": prerelease})
+
+    def test_packaged_archive_installs_through_the_action(self):
+        if shutil.which("cc") is None:
+            self.skipTest("no C compiler to make stand-in binaries")
+        work = self.tmp / "checkout"
+        (work / "build").mkdir(parents=True)
+        source = work / "v.c"
+        source.write_text('#include <stdio.h>\nint main(void) { puts("ecsmig 1.4.0"); return 0; }\n')
+        subprocess.run(["cc", "-o", str(work / "build" / "v"), str(source)], check=True)
+        for tool in TOOLS:
+            shutil.copy2(work / "build" / "v", work / "build" / tool)
+        (work / "README.md").write_text("readme\n")
+        arch = {"x86_64": "x86_64", "aarch64": "arm64"}[os.uname().machine]
+        proc = self.run_step(self.release_step("build", "Package"), work, VERSION="1.4.0", ARCH=arch)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        releases = self.tmp / "releases" / "v1.4.0"
+        releases.mkdir(parents=True)
+        for suffix in (".tar.gz", ".tar.gz.sha256"):
+            shutil.copy2(work / "dist" / f"ecsmig-1.4.0-linux-{arch}{suffix}", releases)
+        bin_dir = self.tmp / "cache" / "bin"
+        proc = self.steps("install", ECSMIG_SETUP_BIN_DIR=str(bin_dir), ECSMIG_SETUP_VERSION="1.4.0",
+                          ECSMIG_SETUP_ARCH=arch, ECSMIG_ACTION_REPOSITORY="owner/ecsmig",
+                          ECSMIG_RELEASE_BASE_URL=(self.tmp / "releases").as_uri(),
+                          GITHUB_OUTPUT=str(self.tmp / "out"), RUNNER_TEMP=str(self.tmp))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        for tool in TOOLS:
+            self.assertTrue(os.access(bin_dir / tool, os.X_OK), tool)
+        self.assertIn("ecsmig 1.4.0", proc.stderr)  # install runs --version
+
+
 class LocalRunAgainstLocalAwsTest(unittest.TestCase):
     """scripts/local-run with the real tools against the local AWS
     (tests/aws_local): the laptop path of docs/local-run.md, end to end.
