@@ -425,6 +425,13 @@ class EcsLayer:
             if not params.get("launchType"):
                 forwarded.pop("capacityProviderStrategy", None)
                 forwarded["launchType"] = "FARGATE"
+            # ECS uses the VPC's default group when none is given; moto fails
+            # with a KeyError.
+            vpc_config = (params.get("networkConfiguration") or {}).get(
+                "awsvpcConfiguration")
+            if vpc_config is not None and "securityGroups" not in vpc_config:
+                forwarded["networkConfiguration"] = {"awsvpcConfiguration": dict(
+                    vpc_config, securityGroups=[])}
             status, headers, body = forward(forwarded)
             if status != 200:
                 return status, headers, body

@@ -4,7 +4,8 @@
   python3 tests/aws_local/localaws.py serve --state-dir DIR [--exec-mode]
       [--no-lifecycle]
 
-starts `python3 -m moto.server` on a free loopback port as a child process,
+starts moto's server (moto_launcher.py: `python3 -m moto.server` with a fix) on
+a free loopback port as a child process,
 then serves, on other free loopback ports, the proxy the tools talk to and a
 small JSON control API for tests, and writes DIR/endpoint.json =
 {"endpoint", "moto_endpoint", "control", "pid", ...}. The proxy checks every
@@ -591,8 +592,8 @@ def start_moto(state_dir, deadline_seconds=30.0):
         port = free_port()
         with open(log_path, "ab") as log_file:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
-                 str(port)], stdin=subprocess.DEVNULL, stdout=log_file,
+                [sys.executable, os.path.join(HERE, "moto_launcher.py"), "-H",
+                 "127.0.0.1", "-p", str(port)], stdin=subprocess.DEVNULL, stdout=log_file,
                 stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         deadline = time.time() + deadline_seconds
         while time.time() < deadline:

@@ -284,7 +284,8 @@ class LocalAws:
                 service, endpoint_url=endpoint, region_name=self.region,
                 aws_access_key_id=self.access_key_id,
                 aws_secret_access_key=self.secret_access_key,
-                config=Config(retries={"max_attempts": 1 if proxy else 3}))
+                config=Config(retries={"total_max_attempts": 1} if proxy else
+                              {"max_attempts": 3}))
         return self._clients[key]
 
     def env(self, **extra):
