@@ -26,6 +26,7 @@ import sys
 import tarfile
 import tempfile
 import threading
+import time
 import unittest
 from pathlib import Path
 
@@ -935,6 +936,50 @@ class ReleaseWorkflowTest(FakeToolsCase):
         for tool in TOOLS:
             self.assertTrue(os.access(bin_dir / tool, os.X_OK), tool)
         self.assertIn("ecsmig 1.4.0", proc.stderr)  # install runs --version
+
+
+class ActionFixtureTest(unittest.TestCase):
+    """tests/workflows/action_fixture.py, which CI's `action` job runs the
+    composite action against: it outlives its step and stops cleanly."""
+
+    def test_start_publishes_the_local_aws_and_stop_shuts_it_down(self):
+        tmp = Path(tempfile.mkdtemp(prefix="ecsmig-fixture-"))
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        env = dict(os.environ, RUNNER_TEMP=str(tmp), GITHUB_ENV=str(tmp / "env"),
+                   GITHUB_OUTPUT=str(tmp / "out"))
+        fixture = [sys.executable, str(REPO / "tests" / "workflows" / "action_fixture.py")]
+        proc = subprocess.run(fixture + ["start"], env=env, capture_output=True, text=True, timeout=180)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        state = json.loads((tmp / "ecsmig-action-fixture.json").read_text())
+        self.addCleanup(lambda: subprocess.run(fixture + ["stop"], env=env, capture_output=True,
+                                               timeout=120)
+                        if (tmp / "ecsmig-action-fixture.json").exists()
+                        and not (tmp / "ecsmig-action-fixture.json.leftovers").exists() else None)
+        job_env = dict(line.split("=", 1) for line in (tmp / "env").read_text().splitlines())
+        self.assertEqual(job_env["AWS_ENDPOINT_URL"], state["endpoint"])
+        self.assertEqual(set(job_env), {"AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID",
+                                        "AWS_SECRET_ACCESS_KEY", "AWS_EC2_METADATA_DISABLED"})
+        outputs = dict(line.split("=", 1) for line in (tmp / "out").read_text().splitlines())
+        self.assertEqual(outputs, {"cluster": "ci-cluster", "service": "api"})
+        # The service is there, through the signature-checking proxy.
+        import boto3
+        ecs = boto3.client("ecs", endpoint_url=job_env["AWS_ENDPOINT_URL"],
+                           region_name=job_env["AWS_REGION"],
+                           aws_access_key_id=job_env["AWS_ACCESS_KEY_ID"],
+                           aws_secret_access_key=job_env["AWS_SECRET_ACCESS_KEY"])
+        service = ecs.describe_services(cluster="ci-cluster", services=["api"])["services"][0]
+        self.assertIn("awsvpcConfiguration", service["networkConfiguration"])
+        proc = subprocess.run(fixture + ["stop"], env=env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                os.kill(state["pid"], 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.2)
+        else:
+            self.fail("the fixture's process is still running after stop")
 
 
 class LocalRunAgainstLocalAwsTest(unittest.TestCase):
