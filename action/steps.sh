@@ -342,7 +342,8 @@ install_runtime_packages() {
   local sudo=()
   [[ $(id -u) == 0 ]] || sudo=(sudo)
   "${sudo[@]}" apt-get update -qq >&2
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}" >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${packages[@]}" >&2
 }
 
 build_from_source() {
@@ -350,14 +351,23 @@ build_from_source() {
   src=$(cd "${GITHUB_ACTION_PATH:-$(dirname "$0")}/.." && pwd)
   build="${RUNNER_TEMP:-/tmp}/ecsmig-build"
   notice "no release matches this action's ref: building the tools from source"
-  if [[ -x "$src/scripts/install-deps" ]]; then
-    "$src/scripts/install-deps" >&2
-  elif command -v apt-get >/dev/null 2>&1; then
+  # What building the tools needs, no more (scripts/install-deps also brings
+  # the test suite's clang, GoogleTest and moto).
+  local packages=(cmake ninja-build g++ pkg-config libgit2-dev libcurl4-openssl-dev libssl-dev
+    nlohmann-json3-dev libcxxopts-dev) missing=() package
+  if command -v dpkg-query >/dev/null 2>&1; then
+    for package in "${packages[@]}"; do
+      dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+        missing+=("$package")
+    done
+  fi
+  if ((${#missing[@]})) && command -v apt-get >/dev/null 2>&1; then
     local sudo=()
     [[ $(id -u) == 0 ]] || sudo=(sudo)
+    log "installing build dependencies: ${missing[*]}"
     "${sudo[@]}" apt-get update -qq >&2
-    "${sudo[@]}" apt-get install -y -qq cmake ninja-build g++ pkg-config libgit2-dev \
-      libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcxxopts-dev >&2
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >&2
   fi
   cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DECSMIG_TESTS=OFF >&2
   cmake --build "$build" -j "$(nproc)" >&2
