@@ -286,6 +286,8 @@ cmd_install() {
   local bin_dir=${ECSMIG_SETUP_BIN_DIR:?} version=${ECSMIG_SETUP_VERSION:?} arch=${ECSMIG_SETUP_ARCH:?}
   if [[ -x "$bin_dir/run-migration-task" && -x "$bin_dir/wait-task" ]]; then
     log "using cached binaries in $bin_dir"
+    # A restored cache on a fresh runner may still lack a shared library.
+    install_runtime_packages "$bin_dir"
   elif [[ "$version" == source ]]; then
     build_from_source "$bin_dir"
   else
@@ -317,24 +319,31 @@ download_release() {
   for name in detect-schema-change resolve-network run-migration-task wait-task fetch-logs; do
     install -m 0755 "$root/bin/$name" "$bin_dir/$name"
   done
-  install_runtime_packages "$root" "$bin_dir"
+  # Kept beside bin/ (and so in the cache) for install_runtime_packages.
+  if [[ -f "$root/runtime-packages.txt" ]]; then
+    cp "$root/runtime-packages.txt" "$(dirname "$bin_dir")/runtime-packages.txt"
+  fi
+  install_runtime_packages "$bin_dir"
   rm -rf "$work"
 }
 
 # glibc, libcurl, libgit2 and OpenSSL stay shared (docs/release.md); when the
 # runner lacks one, installs the Debian packages the release recorded.
 install_runtime_packages() {
-  local root=$1 bin_dir=$2
-  if ! ldd "$bin_dir/detect-schema-change" "$bin_dir/run-migration-task" 2>/dev/null | grep -q 'not found'; then
+  local bin_dir=$1 list missing
+  list="$(dirname "$bin_dir")/runtime-packages.txt"
+  # Read whole, not `| grep -q`: with pipefail, grep's early exit fails ldd.
+  missing=$(ldd "$bin_dir"/* 2>/dev/null | grep 'not found' | sort -u || true)
+  if [[ -z "$missing" ]]; then
     return 0
   fi
   local packages=()
-  if [[ -f "$root/runtime-packages.txt" ]]; then
-    mapfile -t packages <"$root/runtime-packages.txt"
+  if [[ -f "$list" ]]; then
+    mapfile -t packages <"$list"
   fi
   if ((${#packages[@]} == 0)) || ! command -v apt-get >/dev/null 2>&1; then
     log "error: the binaries need shared libraries this runner lacks:"
-    ldd "$bin_dir/run-migration-task" | grep 'not found' >&2 || true
+    printf '%s\n' "$missing" >&2
     log "use version: source, or install them before this step"
     exit 1
   fi

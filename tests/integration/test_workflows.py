@@ -938,6 +938,41 @@ class ReleaseWorkflowTest(FakeToolsCase):
         self.assertIn("ecsmig 1.4.0", proc.stderr)  # install runs --version
 
 
+    def test_missing_shared_library_is_reported_not_run(self):
+        """A runner without a library the release needs, and no package to
+        install it from: one clear error, no half-working binaries."""
+        if shutil.which("cc") is None:
+            self.skipTest("no C compiler to make stand-in binaries")
+        work = self.tmp / "lib"
+        work.mkdir()
+        (work / "gone.c").write_text("int gone(void) { return 0; }\n")
+        (work / "main.c").write_text("int gone(void);\nint main(void) { return gone(); }\n")
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", str(work / "libgone.so"), str(work / "gone.c")],
+                       check=True)
+        subprocess.run(["cc", "-o", str(work / "v"), str(work / "main.c"), f"-L{work}", "-lgone"],
+                       check=True)
+        arch = {"x86_64": "x86_64", "aarch64": "arm64"}[os.uname().machine]
+        name = f"ecsmig-1.5.0-linux-{arch}"
+        releases = self.tmp / "releases" / "v1.5.0"
+        releases.mkdir(parents=True)
+        archive = releases / f"{name}.tar.gz"
+        (work / "runtime-packages.txt").write_text("")
+        with tarfile.open(archive, "w:gz") as tar:
+            for tool in TOOLS:
+                tar.add(work / "v", arcname=f"{name}/bin/{tool}")
+            tar.add(work / "runtime-packages.txt", arcname=f"{name}/runtime-packages.txt")
+        digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+        (releases / f"{name}.tar.gz.sha256").write_text(f"{digest}  {name}.tar.gz\n")
+        proc = self.steps("install", ECSMIG_SETUP_BIN_DIR=str(self.tmp / "cache" / "bin"),
+                          ECSMIG_SETUP_VERSION="1.5.0", ECSMIG_SETUP_ARCH=arch,
+                          ECSMIG_ACTION_REPOSITORY="owner/ecsmig",
+                          ECSMIG_RELEASE_BASE_URL=(self.tmp / "releases").as_uri(),
+                          GITHUB_OUTPUT=str(self.tmp / "out"), RUNNER_TEMP=str(self.tmp))
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("need shared libraries this runner lacks", proc.stderr)
+        self.assertIn("libgone.so => not found", proc.stderr)
+        self.assertEqual((self.tmp / "out").read_text() if (self.tmp / "out").exists() else "", "")
+
 class ActionFixtureTest(unittest.TestCase):
     """tests/workflows/action_fixture.py, which CI's `action` job runs the
     composite action against: it outlives its step and stops cleanly."""
