@@ -366,7 +366,7 @@ build_from_source() {
     nlohmann-json3-dev libcxxopts-dev) missing=() package
   if command -v dpkg-query >/dev/null 2>&1; then
     for package in "${packages[@]}"; do
-      dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" ||
+      [[ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" == "install ok installed" ]] ||
         missing+=("$package")
     done
   fi
