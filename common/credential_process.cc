@@ -98,6 +98,8 @@ std::optional<std::chrono::system_clock::time_point> ParseCredentialTimestamp(
     return std::nullopt;
   }
   if (hour > 23 || minute > 59 || second > 59) return std::nullopt;
+  // system_clock counts nanoseconds in 64 bits (years 1677-2262): stay inside.
+  if (year < 1970 || year > 2200) return std::nullopt;
   nanoseconds fraction{0};
   if (pos < text.size() && text[pos] == '.') {
     ++pos;

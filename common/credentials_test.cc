@@ -221,13 +221,20 @@ TEST_F(CredentialsChainTest, BadCredentialExpirationIsAUsageError) {
   EXPECT_EQ(last_exit_code, kExitUsage);
 }
 
-TEST_F(CredentialsChainTest, ExplicitProfileArgumentOutranksEnvironmentKeys) {
+TEST_F(CredentialsChainTest, ExplicitProfileArgumentOutranksEnvironmentKeysAndWebIdentity) {
   env.Set("AWS_ACCESS_KEY_ID", "AKIDENV");
   env.Set("AWS_SECRET_ACCESS_KEY", kSecret);
+  fs.files["/run/token"] = "t";
+  env.Set("AWS_WEB_IDENTITY_TOKEN_FILE", "/run/token");
+  env.Set("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/deploy");
   CredentialsFile("[ci]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = s\n");
   Credentials c = Chain("ci")->Get();
   EXPECT_EQ(c.access_key_id, "AKIDPROFILE");
   EXPECT_EQ(c.source, "profile ci");
+  EXPECT_TRUE(sts_calls.empty());
+  // The same profile through AWS_PROFILE does not outrank exported keys.
+  env.Set("AWS_PROFILE", "ci");
+  EXPECT_EQ(Chain()->Get().source, "environment");
 }
 
 // ---- Web identity ----

@@ -4,8 +4,7 @@ moto 5.2.1's ECS RunTask for an awsvpc task reads the new network interface's
 private_dns_name, which moto only sets when the subnet's VPC has DNS
 hostnames enabled; otherwise RunTask fails with a 500 (AttributeError). The
 interface here derives the name from its IP, as EC2 does, when none was set.
-The patch is applied when moto imports the module (it is imported lazily on
-the first EC2/ECS request), so moto's startup stays fast.
+The patch is applied when moto imports the module.
 """
 
 import importlib.abc
@@ -50,8 +49,19 @@ class _PatchOnImport(importlib.abc.MetaPathFinder):
         return spec
 
 
+# The services ecsmig uses. moto imports a service on its first request, in
+# the request's thread; importing them here, before serving, costs the same
+# time once and avoids two threads importing moto's interdependent modules at
+# once.
+PRELOADED = ("moto.ecs.urls", "moto.ec2.urls", "moto.logs.urls",
+             "moto.sts.urls", "moto.iam.urls")
+
+
 def main(argv):
     sys.meta_path.insert(0, _PatchOnImport())
+    import importlib
+    for name in PRELOADED:
+        importlib.import_module(name)
     from moto.server import main as moto_main
     moto_main(argv)
 

@@ -145,6 +145,81 @@ class RunnerOutputTest(unittest.TestCase):
         self.assertEqual(runner_output.parse("v<<EOF\nx\nEOF"), [("v", "x")])
 
 
+def _sigv4_vectors():
+    """(name, method, target, headers, body) of AWS's SigV4 test suite, with
+    each request's Authorization from its .authz (one .sreq is stale)."""
+    root = os.environ.get("ECSMIG_SIGV4_VECTORS") or os.path.join(
+        harness.SOURCE_DIR, "tests", "data", "sigv4")
+    vectors = []
+    for dirpath, _, files in sorted(os.walk(root)):
+        for name in sorted(f for f in files if f.endswith(".sreq")):
+            with open(os.path.join(dirpath, name), "rb") as f:
+                raw = f.read().decode("utf-8")
+            head, _, body = raw.partition("\n\n")
+            lines = head.split("\n")
+            method, rest = lines[0].split(" ", 1)
+            target = rest.rsplit(" ", 1)[0]
+            headers = []
+            for line in lines[1:]:
+                if line[:1] in (" ", "\t") and headers:  # A folded value.
+                    headers[-1] = (headers[-1][0], headers[-1][1] + "\n" + line)
+                else:
+                    key, _, value = line.partition(":")
+                    headers.append((key, value))
+            authz = os.path.join(dirpath, name[:-5] + ".authz")
+            if os.path.exists(authz):
+                with open(authz) as f:
+                    headers = [(k, v) for k, v in headers
+                               if k.lower() != "authorization"]
+                    headers.append(("Authorization", f.read().strip()))
+            # On the wire a query is percent-encoded; the suite shows it raw.
+            path, mark, query = target.partition("?")
+            if mark:
+                target = path + "?" + urllib.parse.quote(query, safe="=&%-_.~")
+            vectors.append((name[:-5], method, target, headers, body.encode()))
+    return vectors
+
+
+class SigV4SuiteTest(unittest.TestCase):
+    """The proxy's checker against AWS's own SigV4 test vectors."""
+
+    def setUp(self):
+        import sys
+        sys.path.insert(0, os.path.join(harness.SOURCE_DIR, "tests",
+                                        "aws_local"))
+        import sigv4check
+        self.sigv4check = sigv4check
+        self.vectors = _sigv4_vectors()
+        if not self.vectors:
+            self.skipTest("no SigV4 test vectors in tests/data/sigv4")
+
+    def verify(self, method, target, headers, body):
+        store = self.sigv4check.CredentialStore()
+        token = [v for k, v in headers if k.lower() == "x-amz-security-token"]
+        store.add("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",
+                  token[0] if token else None)
+        return self.sigv4check.verify(method, target, headers, body, store,
+                                      datetime.datetime(2015, 8, 30, 12, 36))
+
+    def test_every_vector_verifies(self):
+        self.assertGreaterEqual(len(self.vectors), 30)
+        for name, method, target, headers, body in self.vectors:
+            with self.subTest(vector=name):
+                self.verify(method, target, headers, body)
+
+    def test_a_changed_signature_or_request_fails(self):
+        for name, method, target, headers, body in self.vectors:
+            changed = [(k, v[:-1] + ("0" if v[-1] != "0" else "1"))
+                       if k.lower() == "authorization" else (k, v)
+                       for k, v in headers]
+            with self.subTest(vector=name, change="signature"):
+                with self.assertRaises(self.sigv4check.SignatureError):
+                    self.verify(method, target, changed, body)
+            with self.subTest(vector=name, change="method"):
+                with self.assertRaises(self.sigv4check.SignatureError):
+                    self.verify("PUT", target, headers, body)
+
+
 class SignatureTest(harness.LocalAwsTestCase):
 
     def test_accepts_boto3_through_the_proxy(self):
@@ -372,6 +447,20 @@ class FaultTest(harness.LocalAwsTestCase):
                          ["scripted reset_before", "scripted reset_after",
                           "scripted malformed", None])
 
+    def test_scripted_answer_and_request_log(self):
+        answer = {"tasks": [], "failures": [
+            {"arn": "arn:aws:ecs:us-east-1:123456789012:container-instance/x",
+             "reason": "RESOURCE:MEMORY"}]}
+        self.aws.inject("ecs:RunTask", [{"body": answer}])
+        status, _, body = ecs_call(self.aws, "RunTask", {
+            "cluster": "c", "taskDefinition": "td", "clientToken": "t-1"})
+        self.assertEqual((status, json.loads(body)), (200, answer))
+        self.assertEqual(self.aws.requests("ecs:RunTask"), [
+            {"cluster": "c", "taskDefinition": "td", "clientToken": "t-1"}])
+        entry = self.aws.stats()["requests_log"][0]
+        self.assertEqual(entry["access_key"], self.aws.access_key_id)
+        self.assertEqual(self.aws.stats()["calls"], {})
+
     def test_slow(self):
         self.aws.set_faults(slow=1.0, slow_seconds=0.4,
                             operations=["ecs:ListClusters"])
@@ -429,7 +518,9 @@ class LifecycleTest(harness.LocalAwsTestCase):
         self.fail(f"{arn} did not stop; saw {seen}")
 
     def tearDown(self):
-        self.assertEqual(self.aws.stats()["model_violations"], [])
+        stats = self.aws.stats()
+        self.assertEqual(stats["model_violations"], [])
+        self.assertEqual(stats["internal_errors"], [])
         super().tearDown()
 
     def test_default_lifecycle(self):
@@ -464,6 +555,30 @@ class LifecycleTest(harness.LocalAwsTestCase):
             startFromHead=True)["events"]
         self.assertEqual([e["message"] for e in events],
                          ["Applying migration 001_init", "Error: P3009"])
+
+    def test_log_lines_arrive_over_time(self):
+        self.aws.script_next_task(statuses=[("RUNNING", 1.0)],
+                                  log_lines={"app": ["one", "two", "three"]},
+                                  log_interval=0.4)
+        task = self.run_task()
+        arn = task["taskArn"]
+        task_id = arn.rsplit("/", 1)[1]
+        logs = self.aws.client("logs")
+
+        def messages():
+            try:
+                return [e["message"] for e in logs.get_log_events(
+                    logGroupName="/ecs/api", logStreamName=f"ecs/app/{task_id}",
+                    startFromHead=True)["events"]]
+            except logs.exceptions.ResourceNotFoundException:
+                return []
+
+        self.aws.wait_for_task_status(arn, "RUNNING")
+        time.sleep(0.1)
+        early = messages()
+        self.assertIn(early, (["one"], ["one", "two"]))
+        task, _ = self.wait_stopped(arn)
+        self.assertEqual(messages(), ["one", "two", "three"])
 
     def test_missing_exit_code_and_failure_to_start(self):
         self.aws.script_next_task(statuses=[("RUNNING", 0.1)],
@@ -552,25 +667,28 @@ class LifecycleTest(harness.LocalAwsTestCase):
 class LeftoverTest(unittest.TestCase):
 
     def test_running_task_at_exit_fails_unless_allowed(self):
-        for allowed in (False, True):
-            with self.subTest(allowed=allowed):
-                def body():
-                    with harness.LocalAws() as aws:
-                        seeded = aws.seed_service()
-                        aws.script_next_task(statuses=[("RUNNING", 600)])
-                        aws.proxy_client("ecs").run_task(
-                            cluster=seeded["cluster"], launchType="FARGATE",
-                            taskDefinition=seeded["task_definition_arn"],
-                            networkConfiguration={"awsvpcConfiguration": {
-                                "subnets": seeded["subnets"]}})
-                        self.assertEqual(len(aws.leftover_tasks()), 1)
-                        if allowed:
-                            aws.allow_leftovers()
-                if allowed:
-                    body()
-                else:
-                    with self.assertRaises(AssertionError):
-                        body()
+        aws = harness.LocalAws()
+        try:
+            seeded = aws.seed_service()
+            aws.script_next_task(statuses=[("RUNNING", 600)])
+            aws.proxy_client("ecs").run_task(
+                cluster=seeded["cluster"], launchType="FARGATE",
+                taskDefinition=seeded["task_definition_arn"],
+                networkConfiguration={"awsvpcConfiguration": {
+                    "subnets": seeded["subnets"]}})
+            self.assertEqual(len(aws.leftover_tasks()), 1)
+            with self.assertRaises(AssertionError):
+                aws.assert_no_leftovers()
+            aws.allow_leftovers()
+            aws.assert_no_leftovers()
+            aws._allow_leftovers = False
+        except BaseException:
+            aws.close()
+            raise
+        with self.assertRaises(AssertionError) as caught:
+            aws.__exit__(None, None, None)
+        self.assertIn("tasks left running", str(caught.exception))
+        self.assertIsNotNone(aws._proc.poll())  # Closed all the same.
 
 
 class ExecModeTest(harness.LocalAwsTestCase):
