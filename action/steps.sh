@@ -267,7 +267,8 @@ release_for_ref() {
     echo "${ref#v}"
     return 0
   fi
-  refs=$(git ls-remote --tags "https://github.com/$repo.git" 2>/dev/null) || return 1
+  # ECSMIG_RELEASE_GIT_URL: a mirror (or the tests' local repository).
+  refs=$(git ls-remote --tags "${ECSMIG_RELEASE_GIT_URL:-https://github.com/$repo.git}" 2>/dev/null) || return 1
   if [[ "$ref" =~ ^[0-9a-f]{40}$ ]]; then
     sha=$ref
   else
@@ -285,6 +286,8 @@ cmd_install() {
   local bin_dir=${ECSMIG_SETUP_BIN_DIR:?} version=${ECSMIG_SETUP_VERSION:?} arch=${ECSMIG_SETUP_ARCH:?}
   if [[ -x "$bin_dir/run-migration-task" && -x "$bin_dir/wait-task" ]]; then
     log "using cached binaries in $bin_dir"
+    # A restored cache on a fresh runner may still lack a shared library.
+    install_runtime_packages "$bin_dir"
   elif [[ "$version" == source ]]; then
     build_from_source "$bin_dir"
   else
@@ -316,24 +319,31 @@ download_release() {
   for name in detect-schema-change resolve-network run-migration-task wait-task fetch-logs; do
     install -m 0755 "$root/bin/$name" "$bin_dir/$name"
   done
-  install_runtime_packages "$root" "$bin_dir"
+  # Kept beside bin/ (and so in the cache) for install_runtime_packages.
+  if [[ -f "$root/runtime-packages.txt" ]]; then
+    cp "$root/runtime-packages.txt" "$(dirname "$bin_dir")/runtime-packages.txt"
+  fi
+  install_runtime_packages "$bin_dir"
   rm -rf "$work"
 }
 
 # glibc, libcurl, libgit2 and OpenSSL stay shared (docs/release.md); when the
 # runner lacks one, installs the Debian packages the release recorded.
 install_runtime_packages() {
-  local root=$1 bin_dir=$2
-  if ! ldd "$bin_dir/detect-schema-change" "$bin_dir/run-migration-task" 2>/dev/null | grep -q 'not found'; then
+  local bin_dir=$1 list missing
+  list="$(dirname "$bin_dir")/runtime-packages.txt"
+  # Read whole, not `| grep -q`: with pipefail, grep's early exit fails ldd.
+  missing=$(ldd "$bin_dir"/* 2>/dev/null | grep 'not found' | sort -u || true)
+  if [[ -z "$missing" ]]; then
     return 0
   fi
   local packages=()
-  if [[ -f "$root/runtime-packages.txt" ]]; then
-    mapfile -t packages <"$root/runtime-packages.txt"
+  if [[ -f "$list" ]]; then
+    mapfile -t packages <"$list"
   fi
   if ((${#packages[@]} == 0)) || ! command -v apt-get >/dev/null 2>&1; then
     log "error: the binaries need shared libraries this runner lacks:"
-    ldd "$bin_dir/run-migration-task" | grep 'not found' >&2 || true
+    printf '%s\n' "$missing" >&2
     log "use version: source, or install them before this step"
     exit 1
   fi
@@ -341,7 +351,8 @@ install_runtime_packages() {
   local sudo=()
   [[ $(id -u) == 0 ]] || sudo=(sudo)
   "${sudo[@]}" apt-get update -qq >&2
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}" >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${packages[@]}" >&2
 }
 
 build_from_source() {
@@ -349,14 +360,23 @@ build_from_source() {
   src=$(cd "${GITHUB_ACTION_PATH:-$(dirname "$0")}/.." && pwd)
   build="${RUNNER_TEMP:-/tmp}/ecsmig-build"
   notice "no release matches this action's ref: building the tools from source"
-  if [[ -x "$src/scripts/install-deps" ]]; then
-    "$src/scripts/install-deps" >&2
-  elif command -v apt-get >/dev/null 2>&1; then
+  # What building the tools needs, no more (scripts/install-deps also brings
+  # the test suite's clang, GoogleTest and moto).
+  local packages=(cmake ninja-build g++ pkg-config libgit2-dev libcurl4-openssl-dev libssl-dev
+    nlohmann-json3-dev libcxxopts-dev) missing=() package
+  if command -v dpkg-query >/dev/null 2>&1; then
+    for package in "${packages[@]}"; do
+      [[ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" == "install ok installed" ]] ||
+        missing+=("$package")
+    done
+  fi
+  if ((${#missing[@]})) && command -v apt-get >/dev/null 2>&1; then
     local sudo=()
     [[ $(id -u) == 0 ]] || sudo=(sudo)
+    log "installing build dependencies: ${missing[*]}"
     "${sudo[@]}" apt-get update -qq >&2
-    "${sudo[@]}" apt-get install -y -qq cmake ninja-build g++ pkg-config libgit2-dev \
-      libcurl4-openssl-dev libssl-dev nlohmann-json3-dev libcxxopts-dev >&2
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      "${missing[@]}" >&2
   fi
   cmake -S "$src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DECSMIG_TESTS=OFF >&2
   cmake --build "$build" -j "$(nproc)" >&2

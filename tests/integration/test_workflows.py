@@ -22,13 +22,17 @@ import re
 import shutil
 import stat
 import subprocess
+import sys
 import tarfile
 import tempfile
 import threading
+import time
 import unittest
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # harness.py
 
 REPO = Path(os.environ.get("ECSMIG_SOURCE_DIR") or Path(__file__).resolve().parents[2])
 BUILD = Path(os.environ.get("ECSMIG_BIN_DIR") or REPO / "build")
@@ -234,11 +238,17 @@ class FakeToolsCase(unittest.TestCase):
         self.bin.mkdir()
         self.fake.mkdir()
         for tool in TOOLS:
-            os.symlink(FAKE_TOOL, self.bin / tool)
+            self.write_fake(self.bin / tool, tool)
         self.outputs_file = self.tmp / "outputs.txt"
         self.env = {k: v for k, v in os.environ.items()
                     if not k.startswith(("INPUT_", "GITHUB_", "ECSMIG_", "AWS_", "ACTIONS_", "RUNNER_"))}
         self.env["FAKE_DIR"] = str(self.fake)
+
+    @staticmethod
+    def write_fake(path, tool):
+        """An executable named like the tool that runs fake_tool.py."""
+        path.write_text(f'#!/bin/sh\nFAKE_TOOL_NAME={tool} exec "{sys.executable}" "{FAKE_TOOL}" "$@"\n')
+        path.chmod(0o755)
 
     def behave(self, tool, outputs=None, exit_code=0):
         (self.fake / f"{tool}.json").write_text(json.dumps({"outputs": outputs or {}, "exit": exit_code}))
@@ -278,9 +288,12 @@ class FakeToolsCase(unittest.TestCase):
         releases.mkdir(parents=True)
         name = f"ecsmig-{version}-linux-{arch}"
         archive = releases / f"{name}.tar.gz"
+        staging = self.tmp / "staging"
+        staging.mkdir(exist_ok=True)
         with tarfile.open(archive, "w:gz") as tar:
             for tool in TOOLS:
-                tar.add(FAKE_TOOL, arcname=f"{name}/bin/{tool}")
+                self.write_fake(staging / tool, tool)
+                tar.add(staging / tool, arcname=f"{name}/bin/{tool}")
         digest = hashlib.sha256(archive.read_bytes()).hexdigest()
         if tamper:
             digest = "0" * 64
@@ -580,6 +593,42 @@ class SetupAndInstallTest(FakeToolsCase):
         self.assertEqual(facts["version"], "2.0.1")
         self.assertEqual(facts["repository"], "acme/ecsmig")
 
+    def test_setup_maps_the_action_ref_to_its_release(self):
+        """@v1 (a moved major tag), @v1.2.3 and @<sha> find the vX.Y.Z tag of
+        the same commit; an unreleased ref builds from source."""
+        origin = self.tmp / "origin"
+        origin.mkdir()
+        git_env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
+                       GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+
+        def git(*args):
+            return subprocess.run(["git", "-C", str(origin), *args], check=True, env=git_env,
+                                  capture_output=True, text=True).stdout.strip()
+
+        git("init", "-q", "-b", "main")
+        git("commit", "-q", "--allow-empty", "-m", "one")
+        git("tag", "-a", "v1.1.0", "-m", "1.1.0")
+        git("commit", "-q", "--allow-empty", "-m", "two")
+        released = git("rev-parse", "HEAD")
+        git("tag", "-a", "v1.2.0", "-m", "1.2.0")
+        git("tag", "v1")  # the major tag, lightweight, as release.yml moves it
+        git("commit", "-q", "--allow-empty", "-m", "unreleased")
+        unreleased = git("rev-parse", "HEAD")
+
+        def version_for(ref):
+            out = self.tmp / f"out-{ref}"
+            proc = self.steps("setup", GITHUB_OUTPUT=str(out), ECSMIG_ACTION_REPOSITORY="acme/ecsmig",
+                              ECSMIG_ACTION_REF=ref, ECSMIG_RELEASE_GIT_URL=str(origin),
+                              GITHUB_ACTION_PATH=str(REPO / "action"))
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            return dict(line.split("=", 1) for line in out.read_text().splitlines())["version"]
+
+        self.assertEqual(version_for("v1"), "1.2.0")
+        self.assertEqual(version_for("v1.1.0"), "1.1.0")
+        self.assertEqual(version_for(released), "1.2.0")
+        self.assertEqual(version_for(unreleased), "source")
+        self.assertEqual(version_for("main"), "source")
+
     def test_setup_refuses_a_bad_version(self):
         proc = self.steps("setup", INPUT_VERSION="latest")
         self.assertEqual(proc.returncode, 2)
@@ -827,6 +876,237 @@ class ActionSimulationTest(FakeToolsCase):
         self.assertEqual(outputs["changed"], "false")
         self.assertEqual(outputs["result"], "skipped")
         self.assertEqual(outputs["task_arn"], "")
+
+
+class ReleaseWorkflowTest(FakeToolsCase):
+    """release.yml's own shell steps, run here: the archive it builds is the one
+    the action's install step accepts."""
+
+    def release_step(self, job, name):
+        for step in load(REPO / ".github" / "workflows" / "release.yml")["jobs"][job]["steps"]:
+            if step.get("name") == name:
+                return step["run"]
+        raise AssertionError(f"release.yml has no step {name!r} in {job}")
+
+    def run_step(self, script, cwd, **env):
+        path = self.tmp / "step.sh"
+        path.write_text(script)
+        return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(path)],
+                              cwd=cwd, env={**self.env, **env}, capture_output=True, text=True,
+                              timeout=120)
+
+    def test_tag_must_match_the_project_version(self):
+        project = re.search(r"project\(ecsmig VERSION ([0-9.]+)", (REPO / "CMakeLists.txt").read_text())[1]
+        script = self.release_step("draft", "Check the tag against the project version")
+        out = self.tmp / "out"
+        for tag, code, prerelease in ((f"v{project}", 0, "false"), (f"v{project}-rc.1", 0, "true"),
+                                      ("v999.0.0", 1, None), ("release-1", 1, None)):
+            out.write_text("")
+            proc = self.run_step(script, REPO, TAG=tag, GITHUB_OUTPUT=str(out))
+            with self.subTest(tag=tag):
+                self.assertEqual(proc.returncode, code, proc.stdout + proc.stderr)
+                if prerelease:
+                    facts = dict(line.split("=", 1) for line in out.read_text().splitlines())
+                    self.assertEqual(facts, {"version": tag[1:], "prerelease": prerelease})
+
+    def test_packaged_archive_installs_through_the_action(self):
+        if shutil.which("cc") is None:
+            self.skipTest("no C compiler to make stand-in binaries")
+        work = self.tmp / "checkout"
+        (work / "build").mkdir(parents=True)
+        source = work / "v.c"
+        source.write_text('#include <stdio.h>\nint main(void) { puts("ecsmig 1.4.0"); return 0; }\n')
+        subprocess.run(["cc", "-o", str(work / "build" / "v"), str(source)], check=True)
+        for tool in TOOLS:
+            shutil.copy2(work / "build" / "v", work / "build" / tool)
+        (work / "README.md").write_text("readme\n")
+        arch = {"x86_64": "x86_64", "aarch64": "arm64"}[os.uname().machine]
+        proc = self.run_step(self.release_step("build", "Package"), work, VERSION="1.4.0", ARCH=arch)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        releases = self.tmp / "releases" / "v1.4.0"
+        releases.mkdir(parents=True)
+        for suffix in (".tar.gz", ".tar.gz.sha256"):
+            shutil.copy2(work / "dist" / f"ecsmig-1.4.0-linux-{arch}{suffix}", releases)
+        bin_dir = self.tmp / "cache" / "bin"
+        proc = self.steps("install", ECSMIG_SETUP_BIN_DIR=str(bin_dir), ECSMIG_SETUP_VERSION="1.4.0",
+                          ECSMIG_SETUP_ARCH=arch, ECSMIG_ACTION_REPOSITORY="owner/ecsmig",
+                          ECSMIG_RELEASE_BASE_URL=(self.tmp / "releases").as_uri(),
+                          GITHUB_OUTPUT=str(self.tmp / "out"), RUNNER_TEMP=str(self.tmp))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        for tool in TOOLS:
+            self.assertTrue(os.access(bin_dir / tool, os.X_OK), tool)
+        self.assertIn("ecsmig 1.4.0", proc.stderr)  # install runs --version
+
+
+    def test_missing_shared_library_is_reported_not_run(self):
+        """A runner without a library the release needs, and no package to
+        install it from: one clear error, no half-working binaries."""
+        if shutil.which("cc") is None:
+            self.skipTest("no C compiler to make stand-in binaries")
+        work = self.tmp / "lib"
+        work.mkdir()
+        (work / "gone.c").write_text("int gone(void) { return 0; }\n")
+        (work / "main.c").write_text("int gone(void);\nint main(void) { return gone(); }\n")
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", str(work / "libgone.so"), str(work / "gone.c")],
+                       check=True)
+        subprocess.run(["cc", "-o", str(work / "v"), str(work / "main.c"), f"-L{work}", "-lgone"],
+                       check=True)
+        arch = {"x86_64": "x86_64", "aarch64": "arm64"}[os.uname().machine]
+        name = f"ecsmig-1.5.0-linux-{arch}"
+        releases = self.tmp / "releases" / "v1.5.0"
+        releases.mkdir(parents=True)
+        archive = releases / f"{name}.tar.gz"
+        (work / "runtime-packages.txt").write_text("")
+        with tarfile.open(archive, "w:gz") as tar:
+            for tool in TOOLS:
+                tar.add(work / "v", arcname=f"{name}/bin/{tool}")
+            tar.add(work / "runtime-packages.txt", arcname=f"{name}/runtime-packages.txt")
+        digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+        (releases / f"{name}.tar.gz.sha256").write_text(f"{digest}  {name}.tar.gz\n")
+        proc = self.steps("install", ECSMIG_SETUP_BIN_DIR=str(self.tmp / "cache" / "bin"),
+                          ECSMIG_SETUP_VERSION="1.5.0", ECSMIG_SETUP_ARCH=arch,
+                          ECSMIG_ACTION_REPOSITORY="owner/ecsmig",
+                          ECSMIG_RELEASE_BASE_URL=(self.tmp / "releases").as_uri(),
+                          GITHUB_OUTPUT=str(self.tmp / "out"), RUNNER_TEMP=str(self.tmp))
+        self.assertEqual(proc.returncode, 1, proc.stderr)
+        self.assertIn("need shared libraries this runner lacks", proc.stderr)
+        self.assertIn("libgone.so => not found", proc.stderr)
+        self.assertEqual((self.tmp / "out").read_text() if (self.tmp / "out").exists() else "", "")
+
+class ActionFixtureTest(unittest.TestCase):
+    """tests/workflows/action_fixture.py, which CI's `action` job runs the
+    composite action against: it outlives its step and stops cleanly."""
+
+    def test_start_publishes_the_local_aws_and_stop_shuts_it_down(self):
+        tmp = Path(tempfile.mkdtemp(prefix="ecsmig-fixture-"))
+        self.addCleanup(shutil.rmtree, tmp, ignore_errors=True)
+        env = dict(os.environ, RUNNER_TEMP=str(tmp), GITHUB_ENV=str(tmp / "env"),
+                   GITHUB_OUTPUT=str(tmp / "out"))
+        fixture = [sys.executable, str(REPO / "tests" / "workflows" / "action_fixture.py")]
+        proc = subprocess.run(fixture + ["start"], env=env, capture_output=True, text=True, timeout=180)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        state = json.loads((tmp / "ecsmig-action-fixture.json").read_text())
+        self.addCleanup(lambda: subprocess.run(fixture + ["stop"], env=env, capture_output=True,
+                                               timeout=120)
+                        if (tmp / "ecsmig-action-fixture.json").exists()
+                        and not (tmp / "ecsmig-action-fixture.json.leftovers").exists() else None)
+        job_env = dict(line.split("=", 1) for line in (tmp / "env").read_text().splitlines())
+        self.assertEqual(job_env["AWS_ENDPOINT_URL"], state["endpoint"])
+        self.assertEqual(set(job_env), {"AWS_ENDPOINT_URL", "AWS_REGION", "AWS_ACCESS_KEY_ID",
+                                        "AWS_SECRET_ACCESS_KEY", "AWS_EC2_METADATA_DISABLED"})
+        outputs = dict(line.split("=", 1) for line in (tmp / "out").read_text().splitlines())
+        self.assertEqual(outputs, {"cluster": "ci-cluster", "service": "api"})
+        # The service is there, through the signature-checking proxy.
+        import boto3
+        ecs = boto3.client("ecs", endpoint_url=job_env["AWS_ENDPOINT_URL"],
+                           region_name=job_env["AWS_REGION"],
+                           aws_access_key_id=job_env["AWS_ACCESS_KEY_ID"],
+                           aws_secret_access_key=job_env["AWS_SECRET_ACCESS_KEY"])
+        service = ecs.describe_services(cluster="ci-cluster", services=["api"])["services"][0]
+        self.assertIn("awsvpcConfiguration", service["networkConfiguration"])
+        proc = subprocess.run(fixture + ["stop"], env=env, capture_output=True, text=True, timeout=120)
+        self.assertEqual(proc.returncode, 0, proc.stdout + proc.stderr)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                os.kill(state["pid"], 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.2)
+        else:
+            self.fail("the fixture's process is still running after stop")
+
+
+class LocalRunAgainstLocalAwsTest(unittest.TestCase):
+    """scripts/local-run with the real tools against the local AWS
+    (tests/aws_local): the laptop path of docs/local-run.md, end to end.
+    Skips until the tools exist (harness.tool_path)."""
+
+    @classmethod
+    def setUpClass(cls):
+        import harness  # tests/integration: moto behind a checking proxy
+        cls.harness = harness
+        for tool in TOOLS:
+            harness.tool_path(tool)  # SkipTest while a tool has no source yet
+        cls.aws = harness.LocalAws()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            cls.aws.assert_no_leftovers()
+        finally:
+            cls.aws.close()
+
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="ecsmig-local-run-"))
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
+        self.repo = self.tmp / "repo"
+        self.repo.mkdir()
+        self.git("init", "-q", "-b", "main")
+        self.commit({"README.md": "app\n", "prisma/schema.prisma": "model A { id Int @id }\n"})
+
+    def git(self, *args):
+        env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
+                   GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
+        subprocess.run(["git", "-C", str(self.repo), *args], check=True, env=env,
+                       capture_output=True)
+
+    def commit(self, files):
+        for name, content in files.items():
+            path = self.repo / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content)
+        self.git("add", "-A")
+        self.git("commit", "-q", "-m", "change")
+
+    def local_run(self, *flags):
+        outputs_file = self.tmp / "outputs.txt"
+        env = self.aws.env(ECSMIG_BIN_DIR=str(BUILD))
+        proc = subprocess.run(["bash", str(LOCAL_RUN), "--output", str(outputs_file), *flags],
+                              cwd=self.repo, env=env, capture_output=True, text=True, timeout=300)
+        outputs = {}
+        if outputs_file.exists():
+            for line in outputs_file.read_text().splitlines():
+                key, _, value = line.partition("=")
+                outputs[key] = value
+        return proc, outputs
+
+    def test_schema_change_runs_the_migration_task(self):
+        seeded = self.aws.seed_service(cluster="lr-ok", service="api")
+        self.commit({"prisma/schema.prisma": "model A { id Int @id\n name String }\n",
+                     "prisma/migrations/20250101000000_name/migration.sql": "ALTER TABLE a;\n"})
+        self.aws.script_next_task(exit_codes={"app": 0},
+                                  log_lines={"app": ["Applying migration `20250101000000_name`"]})
+        proc, outputs = self.local_run("--cluster", "lr-ok", "--service", "api")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(outputs["changed"], "true")
+        self.assertEqual(outputs["result"], "success")
+        self.assertEqual(outputs["exit_code"], "0")
+        task = [t for t in self.aws.tasks() if t["arn"] == outputs["task_arn"]]
+        self.assertEqual(len(task), 1, self.aws.tasks())
+        self.assertIn("npx prisma migrate deploy", json.dumps(task[0]["overrides"]))
+        self.assertIn("Applying migration", proc.stderr)  # --follow-logs
+        self.assertEqual(outputs["log_group"], seeded["log_group"])
+
+    def test_failed_migration_fails_with_its_exit_code(self):
+        self.aws.seed_service(cluster="lr-fail", service="api")
+        self.commit({"prisma/migrations/20250102000000_bad/migration.sql": "BROKEN;\n"})
+        self.aws.script_next_task(exit_codes={"app": 3})
+        proc, outputs = self.local_run("--cluster", "lr-fail", "--service", "api",
+                                       "--run-seeders", "true")
+        self.assertEqual(proc.returncode, 3, proc.stderr)
+        self.assertEqual(outputs["result"], "failed")
+        self.assertEqual(outputs["seed_task_arn"], "")
+        self.assertEqual(len([t for t in self.aws.tasks() if t["cluster"].endswith("lr-fail")]), 1)
+
+    def test_no_schema_change_starts_nothing(self):
+        self.aws.seed_service(cluster="lr-skip", service="api")
+        self.commit({"README.md": "docs only\n"})
+        proc, outputs = self.local_run("--cluster", "lr-skip", "--service", "api")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(outputs["changed"], "false")
+        self.assertEqual(outputs["result"], "skipped")
+        self.assertEqual([t for t in self.aws.tasks() if t["cluster"].endswith("lr-skip")], [])
 
 
 if __name__ == "__main__":

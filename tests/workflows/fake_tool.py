@@ -14,7 +14,9 @@ import sys
 
 
 def main():
-    tool = os.path.basename(sys.argv[0])
+    # FAKE_TOOL_NAME: set by a wrapper script that runs this file with a
+    # given interpreter (a pyenv shim on PATH costs a second per call).
+    tool = os.environ.get("FAKE_TOOL_NAME") or os.path.basename(sys.argv[0])
     fake_dir = os.environ["FAKE_DIR"]
     argv = sys.argv[1:]
     if argv == ["--version"]:
