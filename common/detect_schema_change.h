@@ -18,6 +18,9 @@ namespace ecsmig {
 // --on-missing-base changed, nothing can be diffed: `changed` and
 // `schema_changed` are reported true (the safe answer for a gate that decides
 // whether to migrate), the file lists are empty and `base` is the missing sha.
+//
+// `files` holds paths byte for byte; JSON cannot carry bytes that are not
+// UTF-8, so in `files_json` such bytes become U+FFFD.
 ToolSpec DetectSchemaChangeSpec();
 
 }  // namespace ecsmig

@@ -12,6 +12,8 @@ import subprocess
 import tempfile
 import unittest
 
+from runner_output import parse as parse_github_output  # the runner's own rules
+
 BIN = os.path.join(os.environ.get("ECSMIG_BIN_DIR", "build"), "detect-schema-change")
 ZERO = "0" * 40
 GIT_ENV = {
@@ -19,37 +21,6 @@ GIT_ENV = {
     "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
     "GIT_CONFIG_NOSYSTEM": "1", "HOME": "/nonexistent", "GIT_CONFIG_GLOBAL": "/dev/null",
 }
-
-
-def parse_github_output(text):
-    """The runner's rules (actions/runner FileCommandManager) for GITHUB_OUTPUT."""
-    result = []
-    lines = text.split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        if line == "":
-            continue
-        eq = line.find("=")
-        heredoc = line.find("<<")
-        if eq >= 0 and (heredoc < 0 or eq < heredoc):
-            result.append((line[:eq], line[eq + 1:]))
-            continue
-        if heredoc < 0:
-            raise ValueError("malformed output line %r" % line)
-        key, delim = line[:heredoc], line[heredoc + 2:]
-        value = []
-        while True:
-            if i >= len(lines):
-                raise ValueError("unterminated heredoc for %r" % key)
-            if lines[i] == delim:
-                i += 1
-                break
-            value.append(lines[i])
-            i += 1
-        result.append((key, "\n".join(value)))
-    return result
 
 
 class Repo:
@@ -129,7 +100,7 @@ class ToolTestCase(unittest.TestCase):
         outputs = {}
         if os.path.exists(output):
             with open(output, "rb") as f:
-                records = parse_github_output(f.read().decode("utf-8", "surrogateescape"))
+                records = parse_github_output(f.read().decode("utf-8"))
             keys = [k for k, _ in records]
             self.assertEqual(len(keys), len(set(keys)), "a key was written twice")
             outputs = dict(records)
