@@ -1,7 +1,6 @@
 #include "common/cli.h"
 
 #include <algorithm>
-#include <iostream>
 
 #include "common/error.h"
 
@@ -99,17 +98,6 @@ int RunTool(const ToolSpec& spec, const std::vector<std::string>& argv, ToolCont
     run.log().Error(std::string("internal error: ") + FirstLine(e.what()));
     return kExitFailed;
   }
-}
-
-int RunProcess(const ToolSpec& spec, int argc, char** argv) {
-  ProcessEnvironment env;
-  SystemClock clock;
-  RealFileSystem fs;
-  SecureRandom random;
-  ToolContext ctx(env, clock, fs, random, std::cout, std::cerr,
-                  [] { return MakeCurlHttpClient(); });
-  std::vector<std::string> args(argv, argv + argc);
-  return RunTool(spec, args, ctx);
 }
 
 std::vector<std::string> SplitList(const std::string& text) {

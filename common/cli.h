@@ -87,8 +87,12 @@ struct ToolSpec {
 int RunTool(const ToolSpec& spec, const std::vector<std::string>& argv, ToolContext& ctx);
 
 // main() for a tool binary: wires the real environment, clock, filesystem,
-// randomness, stdout/stderr and libcurl, then calls RunTool.
+// randomness, stdout/stderr and libcurl, then calls RunTool (process.cc).
 int RunProcess(const ToolSpec& spec, int argc, char** argv);
+// The same for a tool that never touches the network (detect-schema-change):
+// no HTTP client, so the binary does not even load libcurl (process_offline.cc;
+// start-up time is most of a short diff's cost).
+int RunOfflineProcess(const ToolSpec& spec, int argc, char** argv);
 
 // ---- Flag value helpers (each throws UsageError naming the flag) ----
 

@@ -2,5 +2,5 @@
 #include "common/detect_schema_change.h"
 
 int main(int argc, char** argv) {
-  return ecsmig::RunProcess(ecsmig::DetectSchemaChangeSpec(), argc, argv);
+  return ecsmig::RunOfflineProcess(ecsmig::DetectSchemaChangeSpec(), argc, argv);
 }
