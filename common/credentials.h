@@ -61,4 +61,9 @@ std::unique_ptr<CredentialsProvider> MakeDefaultCredentialsChain(CredentialsChai
 // ~/.aws/config), or "" when none. Never throws for a missing file.
 std::string ProfileRegion(Environment& env, FileSystem& fs, const std::string& profile);
 
+// Whether AWS_CONTAINER_CREDENTIALS_FULL_URI may be `url`: any https URL, or an
+// http URL to a loopback address (127.0.0.0/8, ::1, localhost) or the ECS/EKS
+// agents (169.254.170.2, 169.254.170.23, fd00:ec2::23), as the AWS SDKs allow.
+bool IsAllowedContainerCredentialsUrl(const std::string& url);
+
 }  // namespace ecsmig
