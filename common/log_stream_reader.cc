@@ -1,6 +1,9 @@
 #include "common/log_stream_reader.h"
 
 #include <algorithm>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "common/error.h"
 #include "common/rate_limiter.h"
@@ -19,7 +22,11 @@ long long IntField(const nlohmann::json& object, const char* name) {
 
 }  // namespace
 
-LogEventsPage ParseGetLogEventsResponse(const nlohmann::json& response) {
+namespace {
+
+// Reads `response`, moving the messages out of it (a page is up to 1 MB of
+// messages: not worth holding twice), and frees it.
+LogEventsPage ParsePage(nlohmann::json& response) {
   if (!response.is_object()) {
     throw Error("CloudWatch Logs GetLogEvents: malformed answer (not a JSON object)");
   }
@@ -32,7 +39,7 @@ LogEventsPage ParseGetLogEventsResponse(const nlohmann::json& response) {
     throw Error("CloudWatch Logs GetLogEvents: malformed answer (events is not a list)");
   }
   page.events.reserve(events->size());
-  for (const auto& event : *events) {
+  for (auto& event : *events) {
     if (!event.is_object()) {
       throw Error("CloudWatch Logs GetLogEvents: malformed answer (an event is not an object)");
     }
@@ -44,12 +51,22 @@ LogEventsPage ParseGetLogEventsResponse(const nlohmann::json& response) {
       if (!message->is_string()) {
         throw Error("CloudWatch Logs GetLogEvents: malformed answer (a message is not a string)");
       }
-      out.message = message->get<std::string>();
+      out.message = std::move(message->get_ref<std::string&>());
     }
     page.events.push_back(std::move(out));
   }
+  response = nullptr;
   return page;
 }
+
+}  // namespace
+
+LogEventsPage ParseGetLogEventsResponse(const nlohmann::json& response) {
+  nlohmann::json copy = response;
+  return ParsePage(copy);
+}
+
+LogEventsPage ParseGetLogEventsResponse(nlohmann::json&& response) { return ParsePage(response); }
 
 bool IsNotFoundCode(const std::string& code) { return code == "ResourceNotFoundException"; }
 
@@ -92,15 +109,20 @@ LogStreamReader::Result LogStreamReader::FetchPage(
     throw;
   }
   if (limiter_ != nullptr) limiter_->OnSuccess();
-  LogEventsPage page = ParseGetLogEventsResponse(response);
+  LogEventsPage page = ParseGetLogEventsResponse(std::move(response));
   bool unchanged = page.next_forward_token.empty() || page.next_forward_token == token_;
   if (!page.events.empty()) {
     events_read_ += static_cast<long long>(page.events.size());
     sink(page.events);
   }
-  if (unchanged) return Result::kCaughtUp;
-  token_ = std::move(page.next_forward_token);
-  return Result::kEvents;
+  if (!unchanged) token_ = std::move(page.next_forward_token);
+#ifdef __GLIBC__
+  // A page is megabytes of short-lived blocks; hand them back so the peak
+  // stays that of one page, not of the heap's fragmentation over many.
+  page = LogEventsPage();
+  malloc_trim(0);
+#endif
+  return unchanged ? Result::kCaughtUp : Result::kEvents;
 }
 
 }  // namespace ecsmig

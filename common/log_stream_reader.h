@@ -29,6 +29,8 @@ struct LogEventsPage {
 // answer that is not an object, or events that are not objects with a string
 // message, throws Error (a malformed answer is not a reason to print garbage).
 LogEventsPage ParseGetLogEventsResponse(const nlohmann::json& response);
+// The same, moving the messages out of `response` (left null).
+LogEventsPage ParseGetLogEventsResponse(nlohmann::json&& response);
 
 // Whether an AWS error code means "the stream (or its group) does not exist yet".
 bool IsNotFoundCode(const std::string& code);
