@@ -193,7 +193,9 @@ class Follower : public TaskLogFollower {
     for (auto& stream : streams_) {
       if (printer_.limit_reached()) return;
       if (stream->gave_up || clock_.Monotonic() < stream->retry_at) continue;
-      ReadRound(*stream);
+      // While the task runs, a missing stream is only "not yet": the
+      // container may still be pulling its image. Drain decides at the end.
+      ReadRound(*stream, /*may_give_up=*/false);
     }
   }
 
@@ -205,17 +207,18 @@ class Follower : public TaskLogFollower {
       for (auto& stream : streams_) {
         if (printer_.limit_reached()) break;
         if (stream->gave_up) continue;
-        if (!stream->exists) {
-          // The task is stopped: its driver made every stream it ever will.
-          auto missing_for = clock_.Monotonic() - start;
-          if (missing_for >= options_.drain_grace + kMissingAfterStop ||
-              clock_.Monotonic() - MissingSince(*stream) >= options_.stream_timeout) {
-            GiveUpMissing(*stream);
-            continue;
-          }
+        if (clock_.Monotonic() >= stream->retry_at) {
+          // Always one more look, however long the stream was missing before.
+          if (ReadRound(*stream, /*may_give_up=*/false)) printed = true;
         }
-        if (clock_.Monotonic() < stream->retry_at) continue;
-        if (ReadRound(*stream)) printed = true;
+        // The task is stopped: its log driver made every stream it ever
+        // will, so a missing one gets a short while, not stream_timeout.
+        if (!stream->exists && stream->reader->calls() > 0 &&
+            clock_.Monotonic() - start >=
+                std::min<SteadyTime::duration>(options_.stream_timeout,
+                                               options_.drain_grace + kMissingAfterStop)) {
+          GiveUpMissing(*stream);
+        }
       }
       SteadyTime now = clock_.Monotonic();
       if (printed) stable_since = now;
@@ -264,7 +267,7 @@ class Follower : public TaskLogFollower {
                           milliseconds(1));
           continue;
         }
-        ReadRound(stream);
+        ReadRound(stream, /*may_give_up=*/true);
       }
       if (sections) printer_.EndSection();
     }
@@ -340,9 +343,10 @@ class Follower : public TaskLogFollower {
 
   // Reads `stream` from its cursor until the token is unchanged, the stream
   // is missing, or a retryable error schedules a retry. Returns whether any
-  // event was printed. On an error that retrying cannot cure (or retries for
+  // event was printed. A stream missing for stream_timeout is given up when
+  // `may_give_up`. On an error that retrying cannot cure (or retries for
   // longer than retry_patience), throws.
-  bool ReadRound(Stream& stream) {
+  bool ReadRound(Stream& stream, bool may_give_up) {
     bool printed = false;
     while (!printer_.limit_reached()) {
       LogStreamReader::Result result;
@@ -364,7 +368,7 @@ class Follower : public TaskLogFollower {
       if (result == LogStreamReader::Result::kNotFound) {
         stream.caught_up = false;
         SteadyTime since = MissingSince(stream);
-        if (!stream.exists && now - since >= options_.stream_timeout) {
+        if (may_give_up && !stream.exists && now - since >= options_.stream_timeout) {
           GiveUpMissing(stream);
         } else {
           if (stream.missing_backoff.failures() == 0) {

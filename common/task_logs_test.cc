@@ -312,6 +312,29 @@ TEST_F(FollowerTest, DrainGivesUpOnStreamsThatNeverAppearedSoon) {
   EXPECT_EQ(OutLines(), (std::vector<std::string>{"[app] x"}));
 }
 
+TEST_F(FollowerTest, PollNeverGivesUpOnAMissingStreamWhileTheTaskRuns) {
+  TaskLogOptions options;
+  options.stream_timeout = milliseconds(10000);
+  auto follower = Make({Target("app", "slow-image-pull")}, options);
+  for (int i = 0; i < 60; ++i) {  // 3 minutes of PENDING
+    follower->Poll();
+    world.clock.Advance(milliseconds(3000));
+  }
+  EXPECT_TRUE(follower->problems().size() == 1 &&
+              follower->problems()[0].find("did not appear") == std::string::npos);
+  world.logs.Append("/ecs/api", "slow-image-pull", {"started at last"});
+  world.clock.Advance(milliseconds(10000));
+  follower->Poll();
+  EXPECT_EQ(OutLines(), (std::vector<std::string>{"started at last"}));
+  // After a long wait, Drain still takes one more look before giving up.
+  auto other = Make({Target("app", "never")}, options);
+  other->Poll();
+  world.clock.Advance(milliseconds(600000));
+  world.logs.Append("/ecs/api", "never", {"just in time"});
+  other->Drain(world.clock.Monotonic() + milliseconds(60000));
+  EXPECT_NE(world.out.str().find("just in time"), std::string::npos);
+}
+
 TEST_F(FollowerTest, OneClientPerRegion) {
   world.logs.Append("/ecs/api", "a", {"a"});
   world.logs.Append("/ecs/api", "b", {"b"});
