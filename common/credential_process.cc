@@ -98,6 +98,8 @@ std::optional<std::chrono::system_clock::time_point> ParseCredentialTimestamp(
     return std::nullopt;
   }
   if (hour > 23 || minute > 59 || second > 59) return std::nullopt;
+  // system_clock counts nanoseconds in 64 bits (years 1677-2262): stay inside.
+  if (year < 1970 || year > 2200) return std::nullopt;
   nanoseconds fraction{0};
   if (pos < text.size() && text[pos] == '.') {
     ++pos;
@@ -211,7 +213,7 @@ std::string RunCredentialProcess(const std::string& command,
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      failure = "did not finish within " + std::to_string(limits.timeout.count() / 1000) + "s";
+      failure = "did not finish within " + std::to_string(limits.timeout.count()) + "ms";
       break;
     }
     pollfd poll_fd{read_end.get(), POLLIN, 0};

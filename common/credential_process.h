@@ -20,7 +20,8 @@ Credentials ParseCredentialProcessOutput(std::string_view output, const std::str
 
 // Parses "2026-01-01T00:00:00Z", with optional fractional seconds and a "Z" or
 // "+HH:MM"/"-HH:MM" offset (a space instead of 'T' is accepted). nullopt when
-// the text is not such a timestamp or names an impossible date.
+// the text is not such a timestamp, names an impossible date, or a year
+// outside 1970-2200.
 std::optional<std::chrono::system_clock::time_point> ParseCredentialTimestamp(
     std::string_view text);
 

@@ -705,27 +705,16 @@ class DefaultChain : public CredentialsProvider {
     Environment& env = deps_.env;
     std::vector<std::string> tried;
 
-    // An explicit --profile means that profile, even when keys are exported
-    // (as the AWS CLI does); AWS_PROFILE does not outrank exported keys.
+    // An explicit profile argument (--profile) means that profile, even when
+    // keys or a web identity are exported: the CLI flag is the more specific
+    // wish (the AWS CLI drops exported keys then too). AWS_PROFILE does not
+    // outrank them. credential_source = Environment still reads the keys.
     if (profile_.empty()) {
       if (auto provider = EnvironmentProvider(env)) return provider;
       tried.push_back("environment");
+      if (auto provider = WebIdentityFromEnvironment()) return provider;
+      tried.push_back("web identity");
     }
-
-    std::string token_file = ExpandHome(env.GetOr("AWS_WEB_IDENTITY_TOKEN_FILE"), env);
-    std::string role_arn = env.GetOr("AWS_ROLE_ARN");
-    if (!token_file.empty()) {
-      if (role_arn.empty()) {
-        throw UsageError("AWS_WEB_IDENTITY_TOKEN_FILE is set without AWS_ROLE_ARN: set both");
-      }
-      RoleSettings role;
-      role.role_arn = role_arn;
-      role.session_name = env.GetOr("AWS_ROLE_SESSION_NAME", DefaultSessionName(deps_.clock));
-      return std::make_unique<WebIdentityProvider>(
-          deps_.clock, deps_.fs, StsHolder(deps_.sts_factory, region_), std::move(role), token_file,
-          "web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)", "web-identity");
-    }
-    tried.push_back("web identity");
 
     bool named = !profile_.empty() || !env.GetOr("AWS_PROFILE").empty();
     std::string profile = !profile_.empty() ? profile_ : env.GetOr("AWS_PROFILE", "default");
@@ -770,6 +759,23 @@ class DefaultChain : public CredentialsProvider {
         "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or "
         "AWS_WEB_IDENTITY_TOKEN_FILE+AWS_ROLE_ARN (tried: " +
         list + ")");
+  }
+
+  // AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN, or null when no token file is set.
+  std::unique_ptr<CredentialsProvider> WebIdentityFromEnvironment() {
+    Environment& env = deps_.env;
+    std::string token_file = ExpandHome(env.GetOr("AWS_WEB_IDENTITY_TOKEN_FILE"), env);
+    if (token_file.empty()) return nullptr;
+    std::string role_arn = env.GetOr("AWS_ROLE_ARN");
+    if (role_arn.empty()) {
+      throw UsageError("AWS_WEB_IDENTITY_TOKEN_FILE is set without AWS_ROLE_ARN: set both");
+    }
+    RoleSettings role;
+    role.role_arn = role_arn;
+    role.session_name = env.GetOr("AWS_ROLE_SESSION_NAME", DefaultSessionName(deps_.clock));
+    return std::make_unique<WebIdentityProvider>(
+        deps_.clock, deps_.fs, StsHolder(deps_.sts_factory, region_), std::move(role), token_file,
+        "web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)", "web-identity");
   }
 
   CredentialsChainDeps deps_;

@@ -46,7 +46,8 @@ class Script:
     def __init__(self, statuses=DEFAULT_STATUSES, exit_codes=None,
                  stop_code="EssentialContainerExited",
                  stopped_reason=DEFAULT_STOPPED_REASON, container_reasons=None,
-                 missing_exit_code=False, fail_to_start=False, log_lines=None):
+                 missing_exit_code=False, fail_to_start=False, log_lines=None,
+                 log_interval=0.0):
         self.statuses = [(str(s), float(d)) for s, d in statuses]
         for status, duration in self.statuses:
             if duration < 0:
@@ -58,6 +59,7 @@ class Script:
         self.missing_exit_code = missing_exit_code
         self.fail_to_start = bool(fail_to_start)
         self.log_lines = {k: list(v) for k, v in (log_lines or {}).items()}
+        self.log_interval = float(log_interval or 0.0)
         if self.fail_to_start:
             self.statuses = [(s, d) for s, d in self.statuses
                              if s not in ("RUNNING",) + STOPPING_STATUSES]
@@ -116,7 +118,8 @@ class TaskRecord:
         self.container_reasons = {}
         self.stopped_by_user = False
         self.stop_reason = None
-        self.logs_written = False
+        self.log_sent = {}  # container -> scripted lines written
+        self.log_lock = threading.Lock()
         self.moto_stopped = False
         # Exec mode.
         self.processes = {}
@@ -425,6 +428,13 @@ class EcsLayer:
             if not params.get("launchType"):
                 forwarded.pop("capacityProviderStrategy", None)
                 forwarded["launchType"] = "FARGATE"
+            # ECS uses the VPC's default group when none is given; moto fails
+            # with a KeyError.
+            vpc_config = (params.get("networkConfiguration") or {}).get(
+                "awsvpcConfiguration")
+            if vpc_config is not None and "securityGroups" not in vpc_config:
+                forwarded["networkConfiguration"] = {"awsvpcConfiguration": dict(
+                    vpc_config, securityGroups=[])}
             status, headers, body = forward(forwarded)
             if status != 200:
                 return status, headers, body
@@ -600,25 +610,47 @@ class EcsLayer:
                 self._log(f"moto StopTask for {record.id} failed: {e!r}")
 
     def _needs_logs(self, record):
-        return (not record.exec_mode and not record.logs_written and
-                record.started_at is not None and
-                bool(record.script.log_lines))
+        if (record.exec_mode or record.started_at is None or
+                not record.script.log_lines):
+            return False
+        return any(record.log_sent.get(name, 0) < len(lines)
+                   for name, lines in record.script.log_lines.items())
 
     def _write_scripted_logs(self, record):
-        with self._lock:
-            if record.logs_written:
-                return
-            record.logs_written = True
-        base = int(record.started_at * 1000)
-        for name, lines in record.script.log_lines.items():
-            target = record.log_target(name)
-            if target is None:
-                self._log(f"task {record.id}: container {name} has no awslogs "
-                          "configuration; scripted lines dropped")
-                continue
-            events = [{"timestamp": base + i, "message": line}
-                      for i, line in enumerate(lines)]
-            self.put_events(target, events, record.access_key)
+        """Writes the scripted lines that are due: all at RUNNING, or one per
+        log_interval seconds from RUNNING; the rest when the task stops on its
+        own (a task stopped by the user logs nothing more)."""
+        with record.log_lock:
+            now = time.time()
+            interval = record.script.log_interval
+            stopped = record.last_status == "STOPPED"
+            base_ms = int(record.started_at * 1000)
+            for name, lines in record.script.log_lines.items():
+                sent = record.log_sent.get(name, 0)
+                if interval <= 0 or (stopped and not record.stopped_by_user):
+                    due = len(lines)
+                elif stopped:
+                    due = min(len(lines), int(
+                        (record.stopped_at - record.started_at) / interval) + 1)
+                else:
+                    due = min(len(lines),
+                              int((now - record.started_at) / interval) + 1)
+                if due <= sent:
+                    continue
+                record.log_sent[name] = due
+                target = record.log_target(name)
+                if target is None:
+                    self._log(f"task {record.id}: container {name} has no "
+                              "awslogs configuration; scripted lines dropped")
+                    continue
+                events = [{
+                    "timestamp": base_ms + max(i, int(i * interval * 1000)),
+                    "message": lines[i]
+                } for i in range(sent, due)]
+                self.put_events(target, events, record.access_key)
+            if record.stopped_by_user:
+                for name, lines in record.script.log_lines.items():
+                    record.log_sent[name] = len(lines)
 
     def put_events(self, target, events, access_key):
         group, stream, region = target

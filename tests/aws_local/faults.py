@@ -100,11 +100,16 @@ def _from_spec(spec):
 
     Specs: {"status": 400, "code": "ThrottlingException", "message": "..."},
     {"reset": "before"|"after"}, {"malformed": true}, {"slow": seconds}
-    (then answered normally), {"pass": true} (answered normally).
+    (then answered normally), {"pass": true} (answered normally),
+    {"body": {...} or "text", "status": 200} (answered with this body, not
+    forwarded: e.g. a RunTask with "failures").
     """
     decision = {"slow": float(spec.get("slow", 0.0) or 0.0), "action": None,
                 "label": "scripted"}
-    if "reset" in spec:
+    if "body" in spec:
+        decision.update(action="respond", status=int(spec.get("status", 200)),
+                        body=spec["body"], label="scripted respond")
+    elif "reset" in spec:
         where = spec["reset"]
         if where not in ("before", "after"):
             raise ValueError(f"reset must be 'before' or 'after': {spec!r}")

@@ -4,7 +4,8 @@
   python3 tests/aws_local/localaws.py serve --state-dir DIR [--exec-mode]
       [--no-lifecycle]
 
-starts `python3 -m moto.server` on a free loopback port as a child process,
+starts moto's server (moto_launcher.py: `python3 -m moto.server` with a fix) on
+a free loopback port as a child process,
 then serves, on other free loopback ports, the proxy the tools talk to and a
 small JSON control API for tests, and writes DIR/endpoint.json =
 {"endpoint", "moto_endpoint", "control", "pid", ...}. The proxy checks every
@@ -76,6 +77,7 @@ class Stats:
             self.requests = {}
             self.signature_failures = 0
             self.requests_log = []
+            self.internal_errors = []
 
     def received(self, operation):
         with self._lock:
@@ -89,6 +91,10 @@ class Stats:
         with self._lock:
             self.signature_failures += 1
 
+    def internal_error(self, text):
+        with self._lock:
+            self.internal_errors.append(text)
+
     def record(self, entry):
         with self._lock:
             if len(self.requests_log) < REQUEST_LOG_LIMIT:
@@ -101,6 +107,7 @@ class Stats:
                 "requests": dict(self.requests),
                 "signature_failures": self.signature_failures,
                 "requests_log": list(self.requests_log),
+                "internal_errors": list(self.internal_errors),
             }
 
 
@@ -341,7 +348,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         op_name = f"{service}:{operation}"
         proxy.stats.received(op_name)
         entry = {"t": started, "op": op_name, "status": None, "fault": None,
-                 "signature": "ok"}
+                 "signature": "ok", "access_key": None,
+                 "user_agent": lower.get("user-agent")}
+        if isinstance(params, dict) and len(body) <= 65536:
+            entry["params"] = params  # What the tool sent, for assertions.
 
         def finish(status, fault=None):
             entry["status"] = status
@@ -363,6 +373,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 parsed = sigv4check.verify(self.command, self.path, header_list,
                                            body, proxy.credentials, now)
                 access_key, region = parsed.access_key, parsed.region
+                entry["access_key"] = access_key
             except sigv4check.SignatureError as e:
                 proxy.stats.signature_failed()
                 entry["signature"] = f"{e.kind}: {e.message}"
@@ -403,6 +414,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self._send(status, headers, payload)
                 finish(status, label)
                 return
+            if action == "respond":
+                answer = decision["body"]
+                if not isinstance(answer, str):
+                    answer = json.dumps(answer)
+                content_type = ("application/x-amz-json-1.1"
+                                if protocol == "json" else "text/xml")
+                self._send(decision["status"], [
+                    ("Content-Type", content_type),
+                    ("x-amzn-RequestId", str(uuid.uuid4()))
+                ], answer.encode())
+                finish(decision["status"], label)
+                return
             if action == "malformed":
                 payload, content_type = malformed_body(protocol, service,
                                                        operation)
@@ -417,10 +440,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         def forward(new_params=None):
             payload = body if new_params is None else json.dumps(
                 new_params).encode()
-            proxy.stats.reached(op_name)
             return proxy.moto.request(self.command, self.path,
                                       dict(forward_headers), payload)
 
+        # "Reached the service": moto, or the layer answering for it (an
+        # idempotent RunTask replay, a refused client token).
+        proxy.stats.reached(op_name)
         try:
             if (proxy.layer is not None and service == "ecs" and
                     operation in ecs_layer.EcsLayer.HANDLED and
@@ -428,9 +453,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 try:
                     status, headers, payload = proxy.layer.handle(
                         operation, params, access_key or DEFAULT_ACCESS_KEY,
-                        region, lambda p: forward(p))
+                        region, forward)
                 except ecs_layer.LayerError as e:
-                    proxy.stats.reached(op_name)
                     headers, payload = error_body(protocol, service, e.status,
                                                   e.code, e.message)
                     status = e.status
@@ -438,10 +462,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 status, headers, payload = forward()
         except Exception as e:  # The layer or moto broke: say so loudly.
             log(f"{op_name}: internal error: {e!r}")
+            proxy.stats.internal_error(f"{op_name}: localaws: {e!r}")
             headers, payload = error_body(protocol, service, 500,
                                           "InternalFailure",
                                           f"localaws internal error: {e!r}")
             status = 500
+        else:
+            if status >= 500:
+                # Never a fault we injected: moto itself failed (moto.log).
+                log(f"{op_name}: moto answered {status}: "
+                    f"{payload[:200].decode('utf-8', 'replace')}")
+                proxy.stats.internal_error(f"{op_name}: moto answered {status}")
 
         if service == "sts" and status == 200:
             self._learn_credentials(payload)
@@ -591,8 +622,8 @@ def start_moto(state_dir, deadline_seconds=30.0):
         port = free_port()
         with open(log_path, "ab") as log_file:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p",
-                 str(port)], stdin=subprocess.DEVNULL, stdout=log_file,
+                [sys.executable, os.path.join(HERE, "moto_launcher.py"), "-H",
+                 "127.0.0.1", "-p", str(port)], stdin=subprocess.DEVNULL, stdout=log_file,
                 stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
         deadline = time.time() + deadline_seconds
         while time.time() < deadline:

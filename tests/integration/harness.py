@@ -25,8 +25,10 @@ import tempfile
 import time
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
+from xml.etree import ElementTree
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:
@@ -87,6 +89,8 @@ class LocalAws:
             self._proc = subprocess.Popen(command, stdin=subprocess.DEVNULL,
                                           stdout=log_file,
                                           stderr=subprocess.STDOUT)
+        # Meanwhile, what setup needs here (moto's import is the slow part).
+        import boto3  # noqa: F401
         endpoint_file = os.path.join(state_dir, "endpoint.json")
         deadline = started + start_timeout
         while not os.path.exists(endpoint_file):
@@ -201,17 +205,26 @@ class LocalAws:
         """The next len(errors) requests of operation ("ecs:RunTask") get
         these answers in order: {"status": 400, "code": "ThrottlingException",
         "message": ...}, {"reset": "before"|"after"}, {"malformed": True},
-        {"slow": seconds}, {"pass": True}."""
+        {"slow": seconds}, {"pass": True}, {"body": {...}, "status": 200}
+        (that answer, not forwarded, e.g. RunTask "failures")."""
         self._control("inject", {"operation": operation, "errors": list(errors)})
 
     def stats(self):
         """{"calls": {op: reached the service}, "requests": {op: received,
-        faulted included}, "signature_failures", "requests_log",
-        "model_violations"}."""
+        faulted included}, "signature_failures", "requests_log" (per request:
+        op, status, fault, signature, access_key, user_agent, params = the
+        decoded request), "model_violations", "internal_errors" (moto 5xx or
+        layer bugs)}."""
         return self._control("stats")
 
     def reset_stats(self):
         self._control("reset_stats")
+
+    def requests(self, operation):
+        """The decoded requests of operation ("ecs:RunTask") received so far,
+        in order (faulted ones included)."""
+        return [e.get("params") for e in self.stats()["requests_log"]
+                if e["op"] == operation]
 
     def set_clock_offset(self, seconds):
         """Shifts the proxy's clock (signature expiry checks, Date header)."""
@@ -228,20 +241,24 @@ class LocalAws:
                          exit_codes=None, stop_code="EssentialContainerExited",
                          stopped_reason="Essential container in task exited",
                          container_reasons=None, missing_exit_code=False,
-                         fail_to_start=False, log_lines=None):
+                         fail_to_start=False, log_lines=None,
+                         log_interval=0.0):
         """Queues the lifecycle of the task(s) of the next RunTask: each
         (status, seconds) in turn, then STOPPED. exit_codes {"container":
         code} (others exit 0); missing_exit_code True (or a list of container
         names) leaves exitCode out; fail_to_start stops with TaskFailedToStart
         and a CannotPullContainerError; log_lines {"container": [lines]} are
-        written to its awslogs stream when it reaches RUNNING."""
+        written to its awslogs stream when it reaches RUNNING, or one every
+        log_interval seconds from then (all before STOPPED is visible, unless
+        the task is stopped by StopTask first)."""
         self._control("script_next_task", {
             "statuses": [list(s) for s in statuses],
             "exit_codes": exit_codes, "stop_code": stop_code,
             "stopped_reason": stopped_reason,
             "container_reasons": container_reasons,
             "missing_exit_code": missing_exit_code,
-            "fail_to_start": fail_to_start, "log_lines": log_lines
+            "fail_to_start": fail_to_start, "log_lines": log_lines,
+            "log_interval": log_interval
         })
 
     def tasks(self):
@@ -284,13 +301,15 @@ class LocalAws:
                 service, endpoint_url=endpoint, region_name=self.region,
                 aws_access_key_id=self.access_key_id,
                 aws_secret_access_key=self.secret_access_key,
-                config=Config(retries={"max_attempts": 1 if proxy else 3}))
+                config=Config(retries={"total_max_attempts": 1} if proxy else
+                              {"max_attempts": 3}))
         return self._clients[key]
 
     def env(self, **extra):
         """A clean environment for a tool: PATH, HOME (no AWS config), the
-        test credentials, AWS_REGION and AWS_ENDPOINT_URL=the proxy; no
-        GITHUB_*. extra adds variables; a value of None removes one."""
+        test credentials, AWS_REGION, AWS_ENDPOINT_URL=the proxy and
+        AWS_EC2_METADATA_DISABLED=true (no IMDS probe); no GITHUB_*. extra
+        adds variables; a value of None removes one."""
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": self.home,
@@ -322,18 +341,18 @@ class LocalAws:
         a service launched as given. Returns {"cluster", "cluster_arn",
         "service", "service_arn", "task_definition_arn", "subnets",
         "security_groups", "log_group", "containers", "vpc"}."""
-        ec2 = self.client("ec2")
         ecs = self.client("ecs")
         logs = self.client("logs")
-        vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+        vpc = self._ec2("CreateVpc", CidrBlock="10.0.0.0/16")["vpcId"]
         subnets = []
         for index, zone in ((1, "a"), (2, "b")):
-            subnets.append(ec2.create_subnet(
-                VpcId=vpc, CidrBlock=f"10.0.{index}.0/24",
-                AvailabilityZone=f"{self.region}{zone}")["Subnet"]["SubnetId"])
-        group = ec2.create_security_group(
-            GroupName=f"{service}-{uuid.uuid4().hex[:8]}",
-            Description=f"{service} tasks", VpcId=vpc)["GroupId"]
+            subnets.append(self._ec2(
+                "CreateSubnet", VpcId=vpc, CidrBlock=f"10.0.{index}.0/24",
+                AvailabilityZone=f"{self.region}{zone}")["subnetId"])
+        group = self._ec2("CreateSecurityGroup",
+                          GroupName=f"{service}-{uuid.uuid4().hex[:8]}",
+                          GroupDescription=f"{service} tasks",
+                          VpcId=vpc)["groupId"]
         cluster_arn = ecs.create_cluster(clusterName=cluster)["cluster"][
             "clusterArn"]
 
@@ -406,6 +425,26 @@ class LocalAws:
             "security_groups": [group], "log_group": log_group,
             "containers": definitions, "vpc": vpc,
         }
+
+    def _ec2(self, action, **params):
+        """Calls EC2 on moto with a plain query request; returns the first
+        element of each name in the answer as {name: text}. (A boto3 EC2
+        client takes a second to build; seeding needs three calls.)"""
+        body = urllib.parse.urlencode(dict(params, Action=action,
+                                           Version="2016-11-15")).encode()
+        request = urllib.request.Request(self.moto_endpoint + "/", data=body,
+                                         method="POST")
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+        request.add_header(
+            "Authorization",
+            f"AWS4-HMAC-SHA256 Credential={self.access_key_id}/20200101/"
+            f"{self.region}/ec2/aws4_request, SignedHeaders=host, Signature=0")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            root = ElementTree.fromstring(response.read())
+        found = {}
+        for element in root.iter():
+            found.setdefault(element.tag.split("}")[-1], element.text)
+        return found
 
     def put_log_events(self, group, stream, messages, start_ms=None,
                        batch=10000):
