@@ -89,16 +89,11 @@ class Retrier {
   int acquired_ = 0;
 };
 
-}  // namespace ecsmig
-
-namespace ecsmig {
 // An error a call threw: AwsError by code and status, TransportError as
 // kTimeout/kTransient, anything else kNone. For callers that retry whole
 // operations themselves (e.g. under a deadline) with a Retrier.
 RetryReason ClassifyError(const Error& error);
-}  // namespace ecsmig
 
-namespace ecsmig {
 // Runs `call` until it returns, retrying what ClassifyError deems retryable
 // under `options` (a deadline makes it "retry while the deadline allows");
 // rethrows the last error when retries end. For whole operations a caller
