@@ -453,7 +453,7 @@ TaskOutcome ClassifyStoppedTask(const json& task, const std::vector<std::string>
     if (!infra_container.empty()) {
       if (const json* c = find(infra_container)) out.container_exit_code = exit_code_of(*c);
     }
-    out.explanation = "infrastructure failure: stopCode " +
+    out.explanation = "stopCode " +
                       (out.stop_code.empty() ? std::string("(none)") : out.stop_code) +
                       ", stoppedReason: " +
                       (out.stopped_reason.empty() ? std::string("(none)") : out.stopped_reason);

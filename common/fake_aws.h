@@ -7,14 +7,22 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/aws.h"
+#include "common/cli.h"
+#include "common/clock.h"
+#include "common/env.h"
 #include "common/error.h"
+#include "common/filesystem.h"
+#include "common/github.h"
+#include "common/random.h"
 
 namespace ecsmig {
 
@@ -92,6 +100,83 @@ class FakeAws : public AwsJsonService {
   std::map<std::string, std::deque<Handler>> queued_;
   std::map<std::string, Handler> fallback_;
   std::vector<Request> requests_;
+};
+
+// A FileSystem in memory, for tools' outputs and step summaries.
+class MemoryFileSystem : public FileSystem {
+ public:
+  std::string ReadFile(const std::string& path) override {
+    auto it = files.find(path);
+    if (it == files.end()) throw Error("no such file: " + path);
+    return it->second;
+  }
+  void AppendFile(const std::string& path, const std::string& data) override {
+    files[path] += data;
+  }
+  bool Exists(const std::string& path) override { return files.count(path) > 0; }
+  std::map<std::string, std::string> files;
+};
+
+// Runs a tool through the same argv path as its binary, with every side
+// effect faked: AWS (`aws`), environment, clock, filesystem, randomness.
+// Outputs go to /github/output, the step summary to /github/summary.
+class ToolHarness {
+ public:
+  ToolHarness() {
+    env.Set("GITHUB_OUTPUT", "/github/output");
+    env.Set("GITHUB_STEP_SUMMARY", "/github/summary");
+  }
+
+  // The factory tools take: hands out a client forwarding to `aws`, and
+  // remembers the settings it was built with.
+  std::function<std::unique_ptr<AwsJsonService>(AwsService, const AwsSettings&, ToolRun&)>
+  AwsFactory() {
+    return [this](AwsService, const AwsSettings& settings, ToolRun&) {
+      ++clients_built;
+      last_settings = settings;
+      return std::unique_ptr<AwsJsonService>(new Forwarder(aws));
+    };
+  }
+
+  int Run(const ToolSpec& spec, std::vector<std::string> args) {
+    args.insert(args.begin(), spec.name);
+    ToolContext ctx(env, clock, fs, random, out, err, nullptr);
+    return RunTool(spec, args, ctx);
+  }
+
+  std::map<std::string, std::string> Outputs() {
+    std::map<std::string, std::string> result;
+    auto it = fs.files.find("/github/output");
+    if (it == fs.files.end()) return result;
+    for (auto& [k, v] : ParseOutputFile(it->second)) result[k] = v;
+    return result;
+  }
+  std::string Summary() {
+    return fs.files.count("/github/summary") ? fs.files["/github/summary"] : "";
+  }
+
+  FakeAws aws;
+  MapEnvironment env;
+  FakeClock clock;
+  MemoryFileSystem fs;
+  SeededRandom random{42};
+  std::ostringstream out;
+  std::ostringstream err;
+  int clients_built = 0;
+  AwsSettings last_settings;
+
+ private:
+  class Forwarder : public AwsJsonService {
+   public:
+    explicit Forwarder(FakeAws& aws) : aws_(aws) {}
+    nlohmann::json Call(std::string_view operation, const nlohmann::json& request) override {
+      return aws_.Call(operation, request);
+    }
+    const std::string& region() const override { return aws_.region(); }
+
+   private:
+    FakeAws& aws_;
+  };
 };
 
 }  // namespace ecsmig

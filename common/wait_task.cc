@@ -248,7 +248,13 @@ ToolSpec WaitTaskSpec(AwsClientFactory aws_factory, LogFollowerFactory follower_
       run.log().Info("task succeeded: " + outcome.explanation + " after " +
                      std::to_string(outcome.duration_seconds) + "s");
     } else {
-      std::string message = "task " + outcome.result + ": " + outcome.explanation;
+      std::string prefix =
+          outcome.result == "infra-failure"
+              ? "infrastructure failure (the task did not run its command properly)"
+          : outcome.result == "failed"  ? "task failed"
+          : outcome.result == "timeout" ? "timeout"
+                                        : "cancelled";
+      std::string message = prefix + ": " + outcome.explanation;
       if (outcome.result == "infra-failure" || outcome.result == "failed") {
         if (!outcome.stop_code.empty() && message.find(outcome.stop_code) == std::string::npos) {
           message += "; stopCode " + outcome.stop_code;
