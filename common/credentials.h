@@ -52,7 +52,16 @@ struct CredentialsChainDeps {
   std::function<std::string(const std::string& command)> run_process;
 };
 
-// The standard chain for `profile` (empty: AWS_PROFILE, else "default").
+// The standard chain for `profile` (empty: AWS_PROFILE, else "default"), in
+// this order: environment keys, web identity (AWS_WEB_IDENTITY_TOKEN_FILE +
+// AWS_ROLE_ARN), the profile in the shared files, ECS container credentials,
+// EC2 IMDSv2. A non-empty `profile` (an explicit --profile) skips the first two,
+// as the AWS CLI does. The source is chosen on the first Get() and kept.
+// Misconfiguration (half-set keys, a named profile that does not exist, a
+// source_profile loop, a malformed file) throws UsageError before any network
+// call; a configured source that fails throws Error naming it; nothing found
+// throws Error listing what was tried. `region` is the STS region (empty: the
+// profile's region).
 std::unique_ptr<CredentialsProvider> MakeDefaultCredentialsChain(CredentialsChainDeps deps,
                                                                  const std::string& profile,
                                                                  const std::string& region);
@@ -60,5 +69,10 @@ std::unique_ptr<CredentialsProvider> MakeDefaultCredentialsChain(CredentialsChai
 // The `region` of the profile in the shared config file (AWS_CONFIG_FILE, else
 // ~/.aws/config), or "" when none. Never throws for a missing file.
 std::string ProfileRegion(Environment& env, FileSystem& fs, const std::string& profile);
+
+// Whether AWS_CONTAINER_CREDENTIALS_FULL_URI may be `url`: any https URL, or an
+// http URL to a loopback address (127.0.0.0/8, ::1, localhost) or the ECS/EKS
+// agents (169.254.170.2, 169.254.170.23, fd00:ec2::23), as the AWS SDKs allow.
+bool IsAllowedContainerCredentialsUrl(const std::string& url);
 
 }  // namespace ecsmig
