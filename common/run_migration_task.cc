@@ -95,11 +95,12 @@ void WaitForOthers(AwsJsonService& ecs, ToolRun& run, const MigrationRequest& re
   Clock& clock = run.ctx().clock;
   auto start = clock.Monotonic();
   auto last_report = start - std::chrono::hours(1);
+  bool waited = false;
   while (true) {
     std::vector<json> others =
         OtherRunningTasks(ecs, request.launch.cluster, request.started_by, token, "");
     if (others.empty()) {
-      if (clock.Monotonic() != start) {
+      if (waited) {
         run.log().Info("the group's other tasks stopped after " +
                        FormatDuration(std::chrono::duration_cast<std::chrono::milliseconds>(
                            clock.Monotonic() - start)));
@@ -111,19 +112,20 @@ void WaitForOthers(AwsJsonService& ecs, ToolRun& run, const MigrationRequest& re
                   "' is still running: " + JoinArns(others) +
                   " (--if-running fail; use wait to wait for it)");
     }
-    auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(clock.Monotonic() - start);
-    if (waited >= request.wait_timeout) {
+    auto so_far = std::chrono::duration_cast<std::chrono::milliseconds>(clock.Monotonic() - start);
+    if (so_far >= request.wait_timeout) {
       throw Error("another migration task of group '" + request.started_by +
-                  "' is still running after " + FormatDuration(waited) + ": " + JoinArns(others));
+                  "' is still running after " + FormatDuration(so_far) + ": " + JoinArns(others));
     }
+    waited = true;
     if (clock.Monotonic() - last_report >= std::chrono::seconds(60)) {
       run.log().Info("waiting for " + std::to_string(others.size()) +
                      " running task(s) of group '" + request.started_by +
-                     "' to stop: " + JoinArns(others) + " (waited " + FormatDuration(waited) +
+                     "' to stop: " + JoinArns(others) + " (waited " + FormatDuration(so_far) +
                      " of " + FormatDuration(request.wait_timeout) + ")");
       last_report = clock.Monotonic();
     }
-    clock.SleepFor(std::min(request.poll_interval, request.wait_timeout - waited));
+    clock.SleepFor(std::min(request.poll_interval, request.wait_timeout - so_far));
     if (int sig = CancelSignal()) {
       throw Error("cancelled while waiting for the group's other tasks; nothing was started",
                   sig == SIGINT ? kExitSigInt : kExitSigTerm);

@@ -79,6 +79,11 @@ class FakeFollower : public TaskLogFollower {
   std::vector<std::string> Tail(size_t) const override {
     return {"Error: P3009 migrate found failed migrations"};
   }
+  void ReadAll() override {}
+  bool complete() const override { return true; }
+  std::vector<std::string> problems() const override { return {}; }
+  long long get_log_events_calls() const override { return 0; }
+  bool limit_reached() const override { return false; }
 
  private:
   FollowerCounts& counts_;
