@@ -1,0 +1,67 @@
+// wait-task: waits for an ECS task to stop and reports how it ended, with
+// the container's exit code as the process's own.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/cli.h"
+#include "common/ecs.h"
+#include "common/ecs_task.h"
+#include "common/task_logs.h"
+
+namespace ecsmig {
+
+// Builds the log follower for --follow-logs; tests pass a fake one.
+using LogFollowerFactory = std::function<std::unique_ptr<TaskLogFollower>(
+    ToolRun& run, const AwsSettings& settings, std::vector<LogTarget> targets)>;
+
+struct WaitOptions {
+  std::string cluster;
+  TaskRef task;
+  std::string container;  // "" = every essential container, first non-zero wins
+  std::chrono::milliseconds timeout{30 * 60 * 1000};
+  std::chrono::milliseconds start_timeout{10 * 60 * 1000};
+  bool stop_on_timeout = false;
+  bool stop_on_cancel = false;
+  bool follow_logs = false;
+  AwsSettings aws;  // for the log follower's own clients
+};
+
+// How the wait ended: everything wait-task outputs.
+struct WaitOutcome {
+  std::string result;               // success, failed, infra-failure, timeout, cancelled
+  int exit_code = 1;                // the process's exit code
+  std::string container_exit_code;  // as ECS reported it, "" when none
+  std::string last_status;
+  std::string stop_code;
+  std::string stopped_reason;
+  std::string container_reason;
+  std::string explanation;
+  long long duration_seconds = 0;
+  std::vector<std::string> log_tail;  // a failed task's last log lines (with --follow-logs)
+};
+
+// The delay before poll number `poll` (0-based): 1 s, growing by half each
+// time to a 6 s cap (the interval of `aws ecs wait tasks-stopped`), plus up
+// to 20% jitter that only lengthens it, so the steady rate never exceeds
+// the waiter's.
+std::chrono::milliseconds PollDelay(int poll, Random& random);
+
+// Polls DescribeTasks until the task stops, the start timeout or timeout
+// passes, or a cancellation signal arrives; stops the task when asked.
+// A task ECS does not know throws Error (exit 1); AWS errors propagate.
+WaitOutcome WaitForTask(AwsJsonService& ecs, ToolRun& run, const WaitOptions& options,
+                        const LogFollowerFactory& follower_factory);
+
+// The reason given to StopTask, naming the workflow run when there is one.
+std::string StopReason(const Environment& env, const std::string& why);
+
+// `follower_factory` null: --follow-logs is refused (this build has no log follower).
+ToolSpec WaitTaskSpec(AwsClientFactory aws_factory = RealAwsClientFactory(),
+                      LogFollowerFactory follower_factory = nullptr);
+
+}  // namespace ecsmig
