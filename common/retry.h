@@ -6,9 +6,11 @@
 #include <chrono>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 
 #include "common/clock.h"
 #include "common/env.h"
+#include "common/error.h"
 #include "common/random.h"
 
 namespace ecsmig {
@@ -90,9 +92,35 @@ class Retrier {
 }  // namespace ecsmig
 
 namespace ecsmig {
-class Error;
 // An error a call threw: AwsError by code and status, TransportError as
 // kTimeout/kTransient, anything else kNone. For callers that retry whole
 // operations themselves (e.g. under a deadline) with a Retrier.
 RetryReason ClassifyError(const Error& error);
+}  // namespace ecsmig
+
+namespace ecsmig {
+// Runs `call` until it returns, retrying what ClassifyError deems retryable
+// under `options` (a deadline makes it "retry while the deadline allows");
+// rethrows the last error when retries end. For whole operations a caller
+// wants to survive longer than one AwsJsonService::Call's own retries.
+template <typename Call>
+auto WithRetries(const RetryOptions& options, RetryQuota& quota, Clock& clock, Random& random,
+                 Call&& call) -> decltype(call()) {
+  Retrier retrier(options, quota, clock, random);
+  while (true) {
+    try {
+      if constexpr (std::is_void_v<decltype(call())>) {
+        call();
+        retrier.OnSuccess();
+        return;
+      } else {
+        auto result = call();
+        retrier.OnSuccess();
+        return result;
+      }
+    } catch (const Error& error) {
+      if (!retrier.BackoffAndContinue(ClassifyError(error))) throw;
+    }
+  }
+}
 }  // namespace ecsmig

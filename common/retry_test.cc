@@ -183,5 +183,44 @@ TEST_F(RetrierTest, DeadlineModeRetriesWithoutLimitUntilTheDeadline) {
   EXPECT_FALSE(retrier.NextDelay(RetryReason::kNone).has_value());
 }
 
+TEST_F(RetrierTest, WithRetriesRetriesUntilSuccess) {
+  int calls = 0;
+  RetryOptions options;
+  options.max_attempts = 5;
+  int result = WithRetries(options, quota_, clock_, random_, [&] {
+    if (++calls < 4)
+      throw AwsError("CloudWatch Logs", "GetLogEvents", "ThrottlingException", "", "", 400);
+    return 42;
+  });
+  EXPECT_EQ(result, 42);
+  EXPECT_EQ(calls, 4);
+  EXPECT_EQ(quota_.available(), RetryQuota::kCapacity);
+}
+
+TEST_F(RetrierTest, WithRetriesRethrowsFinalErrorsAtOnce) {
+  int calls = 0;
+  EXPECT_THROW(WithRetries(RetryOptions{}, quota_, clock_, random_,
+                           [&] {
+                             ++calls;
+                             throw AwsError("ECS", "RunTask", "AccessDeniedException", "", "", 400);
+                           }),
+               AwsError);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_F(RetrierTest, WithRetriesUnderADeadlineKeepsGoingThenRethrows) {
+  RetryOptions options;
+  options.deadline = clock_.Monotonic() + std::chrono::minutes(2);
+  int calls = 0;
+  EXPECT_THROW(WithRetries(options, quota_, clock_, random_,
+                           [&] {
+                             ++calls;
+                             throw TransportError("connection reset");
+                           }),
+               TransportError);
+  EXPECT_GT(calls, 5);
+  EXPECT_LT(clock_.Monotonic(), *options.deadline);
+}
+
 }  // namespace
 }  // namespace ecsmig
