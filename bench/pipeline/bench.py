@@ -53,7 +53,7 @@ SHORT_TASK = (("PROVISIONING", 0.1), ("PENDING", 0.1), ("RUNNING", 0.3))
 
 def summarize(values):
     values = sorted(values)
-    quartiles = statistics.quantiles(values, n=4) if len(values) >= 2 else [values[0]] * 3
+    quartiles = statistics.quantiles(values, n=4, method="inclusive") if len(values) >= 2 else [values[0]] * 3
     return {"median": statistics.median(values), "min": values[0], "max": values[-1],
             "q1": quartiles[0], "q3": quartiles[2], "n": len(values)}
 
