@@ -76,6 +76,13 @@ bool IsInfraReason(const std::string& reason) {
 
 }  // namespace
 
+std::string JsonString(const json& object, const char* field, const std::string& fallback) {
+  if (!object.is_object()) return fallback;
+  auto it = object.find(field);
+  if (it == object.end() || !it->is_string()) return fallback;
+  return it->get<std::string>();
+}
+
 AwsClientFactory RealAwsClientFactory() {
   return [](AwsService service, const AwsSettings& settings, ToolRun& run) {
     return MakeAwsJsonService(service, settings, run);

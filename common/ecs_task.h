@@ -120,6 +120,11 @@ std::string Sha256Hex(const std::string& data);
 
 // ---- Tasks -------------------------------------------------------------------
 
+// object[field] when `object` is an object and the field a string, else
+// `fallback`: answers from the wire are read without trusting their shape.
+std::string JsonString(const nlohmann::json& object, const char* field,
+                       const std::string& fallback = "");
+
 // DescribeTasks for one task. Returns the task object, or nullopt when ECS
 // reports it in `failures` (e.g. MISSING); `failure_reason` then holds the reason.
 std::optional<nlohmann::json> DescribeOneTask(AwsJsonService& ecs, const std::string& cluster,

@@ -26,7 +26,8 @@ std::string Trim(const std::string& s) {
 
 std::string JoinArns(const std::vector<json>& tasks) {
   std::string out;
-  for (const auto& t : tasks) out += (out.empty() ? "" : ", ") + t.value("taskArn", std::string());
+  for (const auto& t : tasks)
+    out += (out.empty() ? "" : ", ") + JsonString(t, "taskArn", std::string());
   return out;
 }
 
@@ -44,8 +45,8 @@ std::string MarkerOf(const json& task) {
   for (const auto& c : overrides["containerOverrides"]) {
     if (!c.is_object() || !c.contains("environment") || !c["environment"].is_array()) continue;
     for (const auto& e : c["environment"]) {
-      if (e.is_object() && e.value("name", std::string()) == kClientTokenEnv) {
-        return e.value("value", std::string());
+      if (e.is_object() && JsonString(e, "name", std::string()) == kClientTokenEnv) {
+        return JsonString(e, "value", std::string());
       }
     }
   }
@@ -70,10 +71,10 @@ std::vector<json> OtherRunningTasks(AwsJsonService& ecs, const std::string& clus
   if (arns.empty()) return {};
   std::vector<json> others;
   for (auto& task : DescribeTasks(ecs, cluster, arns)) {
-    if (task.value("lastStatus", std::string()) == "STOPPED") continue;
-    if (task.value("desiredStatus", std::string()) == "STOPPED") continue;
+    if (JsonString(task, "lastStatus", std::string()) == "STOPPED") continue;
+    if (JsonString(task, "desiredStatus", std::string()) == "STOPPED") continue;
     if (!token.empty() && MarkerOf(task) == token) continue;
-    if (task.value("taskArn", std::string()) == own_arn) continue;
+    if (JsonString(task, "taskArn", std::string()) == own_arn) continue;
     others.push_back(std::move(task));
   }
   return others;
@@ -228,7 +229,7 @@ json MaskedRunTaskRequest(json run_task_request) {
 StartedTask StartMigrationTask(AwsJsonService& ecs, ToolRun& run, const MigrationRequest& request,
                                const json& run_task_request) {
   const std::string& cluster = request.launch.cluster;
-  std::string base_token = run_task_request.value("clientToken", std::string());
+  std::string base_token = JsonString(run_task_request, "clientToken", std::string());
   for (int round = 0; round < kMaxRounds; ++round) {
     // A later round needs a new token (the old one names the stopped task),
     // derived so that a retried step walks the same sequence of tokens.
@@ -244,7 +245,7 @@ StartedTask StartMigrationTask(AwsJsonService& ecs, ToolRun& run, const Migratio
         !response["failures"].empty()) {
       std::string details;
       for (const auto& f : response["failures"]) {
-        std::string one = f.value("reason", std::string("(no reason)"));
+        std::string one = JsonString(f, "reason", std::string("(no reason)"));
         if (f.contains("arn") && f["arn"].is_string())
           one += " (" + f["arn"].get<std::string>() + ")";
         if (f.contains("detail") && f["detail"].is_string())
@@ -254,19 +255,19 @@ StartedTask StartMigrationTask(AwsJsonService& ecs, ToolRun& run, const Migratio
       throw Error("RunTask did not start the task: " + details);
     }
     if (!response.contains("tasks") || !response["tasks"].is_array() || response["tasks"].empty() ||
-        !response["tasks"][0].is_object() || !response["tasks"][0].contains("taskArn")) {
+        JsonString(response["tasks"][0], "taskArn").empty()) {
       throw Error("RunTask returned neither a task nor a failure");
     }
     StartedTask started;
     started.task = response["tasks"][0];
-    started.task_arn = started.task["taskArn"].get<std::string>();
+    started.task_arn = JsonString(started.task, "taskArn");
     started.task_id = TaskIdOf(started.task_arn);
 
     // The token may name a task an earlier try of this step started.
-    std::string desired = started.task.value("desiredStatus", std::string());
-    std::string last = started.task.value("lastStatus", std::string());
+    std::string desired = JsonString(started.task, "desiredStatus", std::string());
+    std::string last = JsonString(started.task, "lastStatus", std::string());
     if (desired == "STOPPED" || last == "STOPPED") {
-      std::string reason = started.task.value("stoppedReason", std::string());
+      std::string reason = JsonString(started.task, "stoppedReason", std::string());
       if (reason.rfind(kRaceStopReason, 0) == 0) {
         run.log().Info("task " + started.task_arn +
                        " (from an earlier try) lost a race and was stopped; trying again");
@@ -293,7 +294,7 @@ StartedTask StartMigrationTask(AwsJsonService& ecs, ToolRun& run, const Migratio
     if (older.empty()) return started;
 
     std::string reason = std::string(kRaceStopReason) + ": older task " +
-                         older.front().value("taskArn", std::string()) + " of group '" +
+                         JsonString(older.front(), "taskArn", std::string()) + " of group '" +
                          request.started_by + "' started concurrently";
     run.log().Warning("task " + started.task_arn + " started at the same time as " +
                       JoinArns(older) + "; stopping it so that one migration runs at a time");
@@ -437,7 +438,7 @@ ToolSpec RunMigrationTaskSpec(AwsClientFactory aws_factory) {
     std::unique_ptr<AwsJsonService> ecs = aws_factory(AwsService::kEcs, settings, run);
     ResolvedLaunch launch = ResolveLaunch(*ecs, request.launch, run.log());
     std::string container = SelectContainer(launch.task_definition_json, request.container);
-    std::string family = launch.task_definition_json.value("family", std::string());
+    std::string family = JsonString(launch.task_definition_json, "family", std::string());
 
     std::string token = request.client_token;
     if (token.empty()) {
@@ -480,7 +481,7 @@ ToolSpec RunMigrationTaskSpec(AwsClientFactory aws_factory) {
           "container " + container +
           " has no awslogs log configuration: its output will not be in CloudWatch Logs");
     }
-    std::string cluster_out = started.task.value("clusterArn", request.launch.cluster);
+    std::string cluster_out = JsonString(started.task, "clusterArn", request.launch.cluster);
     std::string url = TaskConsoleUrl(ecs->region(), ClusterName(cluster_out), started.task_id);
     run.log().Info((started.reused ? "reused task " : "started task ") + started.task_arn);
     run.log().Info("console: " + url);
@@ -488,7 +489,7 @@ ToolSpec RunMigrationTaskSpec(AwsClientFactory aws_factory) {
     run.outputs().Set("task_id", started.task_id);
     run.outputs().Set("cluster", cluster_out);
     run.outputs().Set("task_definition",
-                      started.task.value("taskDefinitionArn", launch.task_definition));
+                      JsonString(started.task, "taskDefinitionArn", launch.task_definition));
     run.outputs().Set("container", container);
     run.outputs().Set("log_group", target.awslogs ? target.group : "");
     run.outputs().Set("log_stream", target.awslogs ? target.stream : "");

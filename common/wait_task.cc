@@ -110,18 +110,19 @@ WaitOutcome WaitForTask(AwsJsonService& ecs, ToolRun& run, const WaitOptions& op
                   " (" + failure + "): check --cluster and --task");
     }
     task = std::move(*described);
-    std::string status = task.value("lastStatus", std::string());
+    std::string status = JsonString(task, "lastStatus", std::string());
 
     if (first) {
       first = false;
-      std::string td_arn = task.value("taskDefinitionArn", std::string());
+      std::string td_arn = JsonString(task, "taskDefinitionArn", std::string());
       json task_definition;
       if (!td_arn.empty()) task_definition = DescribeTaskDefinition(ecs, td_arn);
       essential = ContainerNames(task_definition, true);
       if (!options.container.empty()) {
         std::vector<std::string> names = ContainerNames(task_definition);
         if (names.empty() && task.contains("containers")) {
-          for (const auto& c : task["containers"]) names.push_back(c.value("name", std::string()));
+          for (const auto& c : task["containers"])
+            names.push_back(JsonString(c, "name", std::string()));
         }
         if (std::find(names.begin(), names.end(), options.container) == names.end()) {
           std::string list;
@@ -166,8 +167,8 @@ WaitOutcome WaitForTask(AwsJsonService& ecs, ToolRun& run, const WaitOptions& op
     }
     if (follower) follower->Poll();
 
-    out.stop_code = task.value("stopCode", std::string());
-    out.stopped_reason = task.value("stoppedReason", std::string());
+    out.stop_code = JsonString(task, "stopCode", std::string());
+    out.stopped_reason = JsonString(task, "stoppedReason", std::string());
     milliseconds now = elapsed();
     if (now >= options.timeout) {
       return end_early("timeout", kExitTimeout,
