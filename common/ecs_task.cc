@@ -313,6 +313,24 @@ std::string DeriveClientToken(const Environment& env, Random& random,
   return Sha256Hex(material);  // 64 hex characters: RunTask's limit exactly
 }
 
+void MaskOverrideEnvironment(const json& task, Logger& log) {
+  auto overrides = task.find("overrides");
+  if (overrides == task.end() || !overrides->is_object()) return;
+  auto containers = overrides->find("containerOverrides");
+  if (containers == overrides->end() || !containers->is_array()) return;
+  for (const auto& container : *containers) {
+    auto environment = container.is_object() ? container.find("environment") : container.end();
+    if (!container.is_object() || environment == container.end() || !environment->is_array())
+      continue;
+    for (const auto& pair : *environment) {
+      std::string name = JsonString(pair, "name");
+      std::string value = JsonString(pair, "value");
+      if (name == kClientTokenEnv || value.empty()) continue;
+      log.AddMask(value);
+    }
+  }
+}
+
 std::optional<json> DescribeOneTask(AwsJsonService& ecs, const std::string& cluster,
                                     const std::string& task, std::string* failure_reason,
                                     bool include_tags) {

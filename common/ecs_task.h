@@ -13,6 +13,7 @@
 
 #include "common/aws.h"
 #include "common/env.h"
+#include "common/github.h"
 #include "common/random.h"
 
 namespace ecsmig {
@@ -131,6 +132,18 @@ std::optional<nlohmann::json> DescribeOneTask(AwsJsonService& ecs, const std::st
                                               const std::string& task,
                                               std::string* failure_reason = nullptr,
                                               bool include_tags = false);
+
+// The environment variable run-migration-task adds to the container's
+// overrides with the task's client token. DescribeTasks returns overrides, so
+// a later try of the same step recognises its own task (and does not wait
+// for itself) without tags, which would need ecs:TagResource.
+inline constexpr const char* kClientTokenEnv = "ECSMIG_CLIENT_TOKEN";
+
+// Masks (Logger::AddMask) every environment value of the task's container
+// overrides. run-migration-task masked them when it started the task, but
+// wait-task and fetch-logs run in other processes: the task's own output may
+// print them, so they learn them again from DescribeTasks before printing.
+void MaskOverrideEnvironment(const nlohmann::json& task, Logger& log);
 
 // Every task ARN ListTasks returns for (cluster, startedBy, desiredStatus RUNNING),
 // following nextToken.

@@ -5,6 +5,7 @@
 
 #include "common/duration.h"
 #include "common/ecs.h"
+#include "common/ecs_task.h"
 #include "common/error.h"
 #include "common/signals.h"
 #include "common/task_logs.h"
@@ -164,21 +165,16 @@ bool IsTransient(const Error& e) {
   return dynamic_cast<const TransportError*>(&e) != nullptr;
 }
 
+// The task, from the shared ECS helper; a task the cluster does not know is an error.
 nlohmann::json DescribeTask(AwsJsonService& ecs, const Request& request) {
-  nlohmann::json answer =
-      ecs.Call("DescribeTasks", {{"cluster", request.cluster}, {"tasks", {request.task.value}}});
-  auto tasks = answer.find("tasks");
-  if (tasks != answer.end() && tasks->is_array() && !tasks->empty() && (*tasks)[0].is_object()) {
-    return (*tasks)[0];
-  }
   std::string reason;
-  auto failures = answer.find("failures");
-  if (failures != answer.end() && failures->is_array() && !failures->empty() &&
-      (*failures)[0].is_object()) {
-    reason = (*failures)[0].value("reason", "");
+  std::optional<nlohmann::json> task =
+      DescribeOneTask(ecs, request.cluster, request.task.value, &reason);
+  if (!task) {
+    throw Error("task " + request.task.task_id + " not found in cluster " +
+                ClusterName(request.cluster) + (reason.empty() ? "" : " (" + reason + ")"));
   }
-  throw Error("task " + request.task.task_id + " not found in cluster " +
-              ClusterName(request.cluster) + (reason.empty() ? "" : " (" + reason + ")"));
+  return *task;
 }
 
 void WriteSummary(ToolRun& run, const std::string& title, const std::vector<std::string>& lines) {
@@ -241,6 +237,7 @@ int Run(ToolRun& run, const cxxopts::ParseResult& args, const FetchLogsClientFac
     ecs = factory(AwsService::kEcs, settings, run, region_override);
     default_region = ecs->region();
     task = DescribeTask(*ecs, request);
+    MaskOverrideEnvironment(task, run.log());
     std::string definition_arn = task.value("taskDefinitionArn", "");
     if (definition_arn.empty()) throw Error("DescribeTasks returned no taskDefinitionArn");
     nlohmann::json definition =

@@ -15,11 +15,6 @@
 
 namespace ecsmig {
 
-// The environment variable run-migration-task adds to the container's
-// overrides with the task's client token. DescribeTasks returns overrides, so
-// a later try of the same step recognises its own task (and does not wait
-// for itself) without tags, which would need ecs:TagResource.
-inline constexpr const char* kClientTokenEnv = "ECSMIG_CLIENT_TOKEN";
 // The start of the reason given to StopTask when a task lost the race to an
 // older task of the same group.
 inline constexpr const char* kRaceStopReason = "ecsmig: stopped before running";

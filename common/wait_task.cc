@@ -114,6 +114,7 @@ WaitOutcome WaitForTask(AwsJsonService& ecs, ToolRun& run, const WaitOptions& op
 
     if (first) {
       first = false;
+      MaskOverrideEnvironment(task, log);
       std::string td_arn = JsonString(task, "taskDefinitionArn", std::string());
       json task_definition;
       if (!td_arn.empty()) task_definition = DescribeTaskDefinition(ecs, td_arn);

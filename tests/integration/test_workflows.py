@@ -1085,7 +1085,7 @@ class LocalRunAgainstLocalAwsTest(unittest.TestCase):
         task = [t for t in self.aws.tasks() if t["arn"] == outputs["task_arn"]]
         self.assertEqual(len(task), 1, self.aws.tasks())
         self.assertIn("npx prisma migrate deploy", json.dumps(task[0]["overrides"]))
-        self.assertIn("Applying migration", proc.stderr)  # --follow-logs
+        self.assertIn("Applying migration", proc.stdout + proc.stderr)  # --follow-logs: wait-task prints log lines on stdout
         self.assertEqual(outputs["log_group"], seeded["log_group"])
 
     def test_failed_migration_fails_with_its_exit_code(self):
