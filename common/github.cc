@@ -113,31 +113,13 @@ void OutputWriter::Flush() {
   pending_.clear();
 }
 
-std::string EscapeCommandData(std::string_view data) {
-  std::string out;
-  out.reserve(data.size());
-  for (char c : data) {
-    switch (c) {
-      case '%':
-        out += "%25";
-        break;
-      case '\r':
-        out += "%0D";
-        break;
-      case '\n':
-        out += "%0A";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+namespace {
 
-std::string EscapeCommandProperty(std::string_view value) {
+// The toolkit's escaping; properties additionally escape their separators.
+std::string EscapeCommand(std::string_view text, bool property) {
   std::string out;
-  out.reserve(value.size());
-  for (char c : value) {
+  out.reserve(text.size());
+  for (char c : text) {
     switch (c) {
       case '%':
         out += "%25";
@@ -149,10 +131,10 @@ std::string EscapeCommandProperty(std::string_view value) {
         out += "%0A";
         break;
       case ':':
-        out += "%3A";
+        out += property ? "%3A" : ":";
         break;
       case ',':
-        out += "%2C";
+        out += property ? "%2C" : ",";
         break;
       default:
         out += c;
@@ -160,6 +142,12 @@ std::string EscapeCommandProperty(std::string_view value) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string EscapeCommandData(std::string_view data) { return EscapeCommand(data, false); }
+
+std::string EscapeCommandProperty(std::string_view value) { return EscapeCommand(value, true); }
 
 std::string FormatWorkflowCommand(std::string_view name, const AnnotationProperties& props,
                                   std::string_view data) {
