@@ -89,7 +89,9 @@ TEST(ParseCredentialProcessOutput, RejectsBadAnswersWithoutQuotingThem) {
        "Expiration is not an ISO 8601 timestamp"},
       {"{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"" + secret, "not valid JSON"},
   };
-  for (const auto& [output, expected] : cases) {
+  for (const auto& test_case : cases) {
+    const std::string& output = test_case.first;  // clang 14 cannot capture bindings
+    const std::string& expected = test_case.second;
     std::string message =
         ErrorOf([&] { ParseCredentialProcessOutput(output, "credential_process of profile 'x'"); });
     EXPECT_NE(message.find(expected), std::string::npos) << message;
