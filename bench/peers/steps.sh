@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One pipeline step done with the aws CLI, as the seed guides do it by hand
-# (/work/shared/seeds: describe-services with --query, run-task with the
+# (the seed documents: describe-services with --query, run-task with the
 # shorthand network configuration, `aws ecs wait tasks-stopped`, and a
 # get-log-events loop over nextForwardToken). Endpoint, credentials and region
 # come from the environment (AWS_ENDPOINT_URL is not read by CLI v1, so the
