@@ -75,7 +75,11 @@ def main():
                        ("node", "Node"), ("curl", "curl"), ("git", "git"),
                        ("bin_dir", "Tools measured"), ("elapsed_seconds", "Run took (s)")):
         if key in machine:
-            add(f"- {label}: {machine[key]}")
+            value = str(machine[key])
+            if key in ("aws", "bin_dir"):
+                # Only names, never this machine's directories, in a committed file.
+                value = " ".join(os.path.basename(w) if w.startswith("/") else w for w in value.split(" "))
+            add(f"- {label}: {value}")
     add("")
     load1 = float(machine.get("load_start", "0").split()[0] or 0)
     if load1 > float(machine.get("nproc", "1")):
