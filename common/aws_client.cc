@@ -22,7 +22,7 @@ class AwsJsonClient : public AwsJsonService {
         settings_(settings),
         run_(run),
         executor_(std::move(endpoint), run.ctx().http(), run.ctx().clock, run.ctx().random, retry,
-                  Hooks()) {}
+                  Hooks(), ResolveHttpOptions(run.ctx().env)) {}
 
   nlohmann::json Call(std::string_view operation, const nlohmann::json& request) override {
     std::string body;

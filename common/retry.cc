@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 
+#include "common/duration.h"
 #include "common/error.h"
 
 namespace ecsmig {
@@ -51,15 +52,43 @@ bool RetryQuota::TryAcquire(RetryReason reason, int& acquired) {
 void RetryQuota::Release(int amount) { available_ = std::min(kCapacity, available_ + amount); }
 
 int ResolveMaxAttempts(int configured, const Environment& env) {
-  if (configured > 0) return configured;
   std::string text = env.GetOr("AWS_MAX_ATTEMPTS");
-  if (text.empty()) return 3;
   int value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 1) {
-    throw UsageError("AWS_MAX_ATTEMPTS: '" + text + "' is not a positive integer");
+  if (!text.empty()) {
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value < 1) {
+      throw UsageError("AWS_MAX_ATTEMPTS: '" + text + "' is not a positive integer");
+    }
+  }
+  if (configured > 0) return std::max(configured, value);
+  return value > 0 ? value : 3;
+}
+
+namespace {
+
+std::chrono::milliseconds TimeoutFromEnv(const Environment& env, const std::string& name,
+                                         std::chrono::milliseconds fallback) {
+  std::string text = env.GetOr(name);
+  if (text.empty()) return fallback;
+  std::chrono::milliseconds value{0};
+  try {
+    value = ParseDuration(text, name);
+  } catch (const UsageError&) {
+    value = std::chrono::milliseconds(0);
+  }
+  if (value <= std::chrono::milliseconds(0)) {
+    throw UsageError(name + ": '" + text + "' is not a positive duration (e.g. 10s, 500ms)");
   }
   return value;
+}
+
+}  // namespace
+
+HttpOptions ResolveHttpOptions(const Environment& env) {
+  HttpOptions options;
+  options.connect_timeout = TimeoutFromEnv(env, "ECSMIG_CONNECT_TIMEOUT", options.connect_timeout);
+  options.total_timeout = TimeoutFromEnv(env, "ECSMIG_HTTP_TIMEOUT", options.total_timeout);
+  return options;
 }
 
 std::chrono::milliseconds Retrier::Backoff(int retry) {

@@ -11,6 +11,7 @@
 #include "common/clock.h"
 #include "common/env.h"
 #include "common/error.h"
+#include "common/http.h"
 #include "common/random.h"
 
 namespace ecsmig {
@@ -57,9 +58,17 @@ struct RetryOptions {
   std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
-// `configured` when > 0, else AWS_MAX_ATTEMPTS, else 3. On an
-// AWS_MAX_ATTEMPTS that is not a positive integer, throws UsageError.
+// AWS_MAX_ATTEMPTS, else 3; a `configured` value > 0 (a polling tool's
+// larger budget) is a floor. On an AWS_MAX_ATTEMPTS that is not a positive
+// integer, throws UsageError, whatever `configured` is.
 int ResolveMaxAttempts(int configured, const Environment& env);
+
+// Timeouts of one HTTP attempt: ECSMIG_CONNECT_TIMEOUT (default 3s) and
+// ECSMIG_HTTP_TIMEOUT (the whole attempt, answer included; default 30s). An
+// attempt that runs out is a retryable timeout: an answer slower than this is
+// treated like a lost one. On a value that is not a positive duration, throws
+// UsageError naming the variable.
+HttpOptions ResolveHttpOptions(const Environment& env);
 
 // The retry bookkeeping of one call (one operation, all its attempts).
 class Retrier {

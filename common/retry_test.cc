@@ -55,9 +55,40 @@ TEST(MaxAttemptsTest, ConfiguredThenEnvironmentThenThree) {
   env.Set("AWS_MAX_ATTEMPTS", "7");
   EXPECT_EQ(ResolveMaxAttempts(0, env), 7);
   EXPECT_EQ(ResolveMaxAttempts(12, env), 12);
+  env.Set("AWS_MAX_ATTEMPTS", "20");
+  EXPECT_EQ(ResolveMaxAttempts(12, env), 20) << "a polling tool's budget is a floor";
   for (const char* bad : {"0", "-1", "x", "3x"}) {
     env.Set("AWS_MAX_ATTEMPTS", bad);
     EXPECT_THROW(ResolveMaxAttempts(0, env), UsageError) << bad;
+    EXPECT_THROW(ResolveMaxAttempts(10, env), UsageError) << bad;
+  }
+}
+
+TEST(HttpOptionsTest, DefaultsThenEnvironment) {
+  MapEnvironment env;
+  HttpOptions defaults = ResolveHttpOptions(env);
+  EXPECT_EQ(defaults.connect_timeout, std::chrono::seconds(3));
+  EXPECT_EQ(defaults.total_timeout, std::chrono::seconds(30));
+  env.Set("ECSMIG_HTTP_TIMEOUT", "1500ms");
+  env.Set("ECSMIG_CONNECT_TIMEOUT", "1s");
+  HttpOptions set = ResolveHttpOptions(env);
+  EXPECT_EQ(set.connect_timeout, std::chrono::seconds(1));
+  EXPECT_EQ(set.total_timeout, std::chrono::milliseconds(1500));
+}
+
+TEST(HttpOptionsTest, BadValuesNameTheVariable) {
+  for (const char* name : {"ECSMIG_HTTP_TIMEOUT", "ECSMIG_CONNECT_TIMEOUT"}) {
+    for (const char* bad : {"0", "0s", "10", "fast", "-1s", "1x"}) {
+      MapEnvironment env;
+      env.Set(name, bad);
+      try {
+        ResolveHttpOptions(env);
+        ADD_FAILURE() << name << "=" << bad << " was accepted";
+      } catch (const UsageError& e) {
+        EXPECT_EQ(std::string(e.what()).rfind(std::string(name) + ": '" + bad + "'", 0), 0u)
+            << e.what();
+      }
+    }
   }
 }
 

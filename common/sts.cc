@@ -30,6 +30,7 @@ class StsClient : public StsApi {
     endpoint_.region = region.empty() ? "us-east-1" : region;
     endpoint_.url = ResolveEndpoint(AwsService::kSts, endpoint_override, endpoint_.region, env);
     retry_.max_attempts = ResolveMaxAttempts(0, env);
+    http_options_ = ResolveHttpOptions(env);
   }
 
   Credentials AssumeRoleWithWebIdentity(const std::string& role_arn,
@@ -78,7 +79,8 @@ class StsClient : public StsApi {
       hooks.credentials = [credentials] { return credentials; };
     }
     // STS answers carry secrets: no trace here, ever.
-    AwsRequestExecutor executor(endpoint_, http_, clock_, random_, retry_, std::move(hooks));
+    AwsRequestExecutor executor(endpoint_, http_, clock_, random_, retry_, std::move(hooks),
+                                http_options_);
     executor.Execute(action, BuildQueryRequest(endpoint_.url, action, params), accept);
   }
 
@@ -105,6 +107,7 @@ class StsClient : public StsApi {
   SecureRandom random_;
   AwsEndpoint endpoint_;
   RetryOptions retry_;
+  HttpOptions http_options_;
 };
 
 }  // namespace

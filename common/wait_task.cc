@@ -39,10 +39,8 @@ void StopTask(AwsJsonService& ecs, ToolRun& run, const WaitOptions& options,
 
 }  // namespace
 
-milliseconds PollDelay(int poll, Random& random) {
-  double base = 1000.0 * std::pow(1.5, std::min(poll, 10));
-  base = std::min(base, 6000.0);
-  return milliseconds(static_cast<long long>(base * (1.0 + 0.2 * random.NextDouble())));
+milliseconds PollDue(int poll, Random& random) {
+  return milliseconds(6000LL * poll + static_cast<long long>(250.0 * random.NextDouble()));
 }
 
 std::string StopReason(const Environment& env, const std::string& why) {
@@ -185,8 +183,20 @@ WaitOutcome WaitForTask(AwsJsonService& ecs, ToolRun& run, const WaitOptions& op
     }
     milliseconds until_deadline = options.timeout - now;
     if (!started) until_deadline = std::min(until_deadline, options.start_timeout - now);
-    clock.SleepFor(
-        std::max(milliseconds(1), std::min(PollDelay(poll, run.ctx().random), until_deadline)));
+    // Sleep until the next call is due (or the deadline), reading the logs
+    // every kLogPollInterval meanwhile so they follow the task closely.
+    const auto wake = clock.Monotonic() +
+                      std::max(milliseconds(1),
+                               std::min(PollDue(poll + 1, run.ctx().random) - now, until_deadline));
+    while (CancelSignal() == 0) {
+      auto left = std::chrono::duration_cast<milliseconds>(wake - clock.Monotonic());
+      if (left <= milliseconds(0)) break;
+      clock.SleepFor(follower ? std::min(left, kLogPollInterval) : left);
+      // (Not when the next DescribeTasks is about due: the logs are read after it.)
+      if (follower && CancelSignal() == 0 && wake - clock.Monotonic() > milliseconds(500)) {
+        follower->Poll();
+      }
+    }
     if (int sig = CancelSignal()) {
       return end_early("cancelled", sig == SIGINT ? kExitSigInt : kExitSigTerm,
                        "cancelled by " + SignalName(sig) + " while the task was " + last_status,

@@ -45,11 +45,19 @@ struct WaitOutcome {
   std::vector<std::string> log_tail;  // a failed task's last log lines (with --follow-logs)
 };
 
-// The delay before poll number `poll` (0-based): 1 s, growing by half each
-// time to a 6 s cap (the interval of `aws ecs wait tasks-stopped`), plus up
-// to 20% jitter that only lengthens it, so the steady rate never exceeds
-// the waiter's.
-std::chrono::milliseconds PollDelay(int poll, Random& random);
+// When DescribeTasks call number `poll` (0-based) is due, counted from the
+// first call: poll × 6 s plus up to 250 ms of jitter that only delays it.
+// `aws ecs wait tasks-stopped` calls, then sleeps 6 s after each answer, so
+// at every instant this schedule has made no more calls than that waiter
+// started at the same moment: for any stop time, wait-task notices the stop
+// with at most as many calls (the "never more calls than the waiter").
+// The price: a stop is noticed up to 6 s late (about 3 s on average), as with
+// the waiter; polling faster would cost calls from an account-wide quota many
+// CI jobs share.
+std::chrono::milliseconds PollDue(int poll, Random& random);
+
+// How often --follow-logs reads the logs between two DescribeTasks calls.
+constexpr std::chrono::milliseconds kLogPollInterval{2000};
 
 // Polls DescribeTasks until the task stops, the start timeout or timeout
 // passes, or a cancellation signal arrives; stops the task when asked.

@@ -263,27 +263,38 @@ TEST_F(WaitTaskTest, UnknownTaskIsAnErrorNotAnEndlessWait) {
   EXPECT_THAT(h.err.str(), HasSubstr("MISSING"));
 }
 
-TEST_F(WaitTaskTest, PollsNoFasterThanTheAwsWaiterOnceWarm) {
-  // A task that runs for 10 minutes: the CLI waiter would make 100 calls.
+// `aws ecs wait tasks-stopped` calls at once, then every 6 s (plus each
+// call's latency, ignored here in its favour): a stop at `stop_ms` is seen by
+// its call number ceil(stop/6 s), the first counted as 0.
+int AwsWaiterCalls(long long stop_ms) { return static_cast<int>((stop_ms + 5999) / 6000) + 1; }
+
+class WaitTaskCallsTest : public WaitTaskTest, public ::testing::WithParamInterface<long long> {};
+
+TEST_P(WaitTaskCallsTest, NeverMoreDescribeTasksCallsThanTheAwsWaiter) {
+  const long long stop_ms = GetParam();
   script.statuses = {"RUNNING"};
-  script.on_call = [this](int) {
-    if (h.clock.total_slept() >= std::chrono::minutes(10)) script.statuses = {"STOPPED"};
+  script.on_call = [this, stop_ms](int) {
+    if (h.clock.total_slept() >= std::chrono::milliseconds(stop_ms)) script.statuses = {"STOPPED"};
   };
   script.stopped = ExitCodes(0, 0);
   script.Install(h.aws);
-  ASSERT_EQ(Run(Args()), 0);
-  EXPECT_LE(script.calls, 100 + 5);
-  EXPECT_GE(script.calls, 80);
+  ASSERT_EQ(Run(Args({"--timeout", "2h"})), 0) << h.err.str();
+  EXPECT_LE(script.calls, AwsWaiterCalls(stop_ms)) << "stop at " << stop_ms << " ms";
+  // ...and not needlessly fewer: the stop is noticed within one interval.
+  EXPECT_LE(h.clock.total_slept(), std::chrono::milliseconds(stop_ms + 6250));
 }
 
-TEST(PollDelay, StartsFastAndCapsAtTheWaiterInterval) {
+INSTANTIATE_TEST_SUITE_P(StopTimes, WaitTaskCallsTest,
+                         ::testing::Values(0, 500, 5000, 6000, 6100, 6200, 11999, 12000, 59000,
+                                           180000, 600000, 3600000));
+
+TEST(PollDue, OnTheWaitersGridNeverBefore) {
   SeededRandom random(3);
-  EXPECT_LT(PollDelay(0, random), std::chrono::milliseconds(1300));
-  EXPECT_GE(PollDelay(0, random), std::chrono::milliseconds(1000));
-  for (int i = 5; i < 50; ++i) {
-    auto d = PollDelay(i, random);
-    EXPECT_GE(d, std::chrono::milliseconds(6000));
-    EXPECT_LE(d, std::chrono::milliseconds(7200));
+  EXPECT_LT(PollDue(0, random), std::chrono::milliseconds(250));
+  for (int i = 1; i < 500; ++i) {
+    auto due = PollDue(i, random);
+    EXPECT_GE(due, std::chrono::milliseconds(6000LL * i));
+    EXPECT_LT(due, std::chrono::milliseconds(6000LL * i + 250));
   }
 }
 
@@ -301,7 +312,10 @@ TEST_F(WaitTaskTest, FollowLogsPollsDrainsAndPutsTheTailInTheSummary) {
   };
   EXPECT_EQ(Run(Args({"--follow-logs"}), factory), 1);
   EXPECT_EQ(made, 1);
-  EXPECT_EQ(counts.polls, 3);
+  // Once after each of the 3 DescribeTasks before STOPPED, and every 2 s in
+  // the 3 intervals between them (at 2 s and 4 s; at 6 s the next
+  // DescribeTasks is due and the logs are read after it).
+  EXPECT_EQ(counts.polls, 3 + 3 * 2);
   EXPECT_EQ(counts.drains, 1);
   ASSERT_EQ(seen.size(), 2u);
   EXPECT_EQ(seen[0].stream, std::string("ecs/app/") + kTaskId);

@@ -104,8 +104,9 @@ def _from_spec(spec):
     {"body": {...} or "text", "status": 200} (answered with this body, not
     forwarded: e.g. a RunTask with "failures").
     """
-    decision = {"slow": float(spec.get("slow", 0.0) or 0.0), "action": None,
-                "label": "scripted"}
+    slow = float(spec.get("slow", 0.0) or 0.0)
+    decision = {"slow": slow, "action": None,
+                "label": "scripted slow" if slow else "scripted"}
     if "body" in spec:
         decision.update(action="respond", status=int(spec.get("status", 200)),
                         body=spec["body"], label="scripted respond")

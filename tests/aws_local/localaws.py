@@ -77,6 +77,7 @@ class Stats:
             self.calls = {}
             self.requests = {}
             self.signature_failures = 0
+            self.expired_token_refusals = 0
             self.requests_log = []
             self.internal_errors = []
 
@@ -91,6 +92,10 @@ class Stats:
     def signature_failed(self):
         with self._lock:
             self.signature_failures += 1
+
+    def expired_token_refused(self):
+        with self._lock:
+            self.expired_token_refusals += 1
 
     def internal_error(self, text):
         with self._lock:
@@ -107,6 +112,7 @@ class Stats:
                 "calls": dict(self.calls),
                 "requests": dict(self.requests),
                 "signature_failures": self.signature_failures,
+                "expired_token_refusals": self.expired_token_refusals,
                 "requests_log": list(self.requests_log),
                 "internal_errors": list(self.internal_errors),
             }
@@ -272,6 +278,10 @@ def malformed_body(protocol, service, operation):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: with Nagle on, the second waits
+    # for the client's delayed ACK (~40 ms) on every reused connection, a
+    # cost real AWS does not have and that would skew every multi-call bench.
+    disable_nagle_algorithm = True
     server_version = "localaws"
     sys_version = ""
 
@@ -387,6 +397,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self._send(403, headers, payload)
                 finish(403, "signature")
                 return
+            if proxy.credentials.is_expired(access_key):
+                proxy.stats.expired_token_refused()
+                code = "ExpiredTokenException" if protocol == "json" else "ExpiredToken"
+                headers, payload = error_body(
+                    protocol, service, 400, code,
+                    "The security token included in the request is expired")
+                log(f"{op_name}: refused, credentials {access_key} expired")
+                self._send(400, headers, payload)
+                finish(400, "expired_token")
+                return
 
         # 2. Faults.
         decision = proxy.faults.decide(op_name)
@@ -483,8 +503,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._reset()
             finish(None, decision["label"])
             return
-        self._send(status, headers, payload)
-        finish(status, decision["label"] if decision else None)
+        label = decision["label"] if decision else None
+        try:
+            self._send(status, headers, payload)
+        except OSError:  # The client gave up (its timeout) and hung up.
+            self.close_connection = True
+            finish(None, (label + ", " if label else "") + "client gone")
+            return
+        finish(status, label)
 
     def _learn_credentials(self, payload):
         """Remembers temporary credentials moto's STS issued."""
@@ -500,7 +526,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if "AccessKeyId" in fields and "SecretAccessKey" in fields:
                 self.proxy.credentials.add(fields["AccessKeyId"],
                                            fields["SecretAccessKey"],
-                                           fields.get("SessionToken") or None)
+                                           fields.get("SessionToken") or None,
+                                           temporary=True)
                 log(f"learned temporary credentials {fields['AccessKeyId']}")
 
 
@@ -565,6 +592,8 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
             proxy.credentials.add(args["access_key"], args["secret_key"],
                                   args.get("token"))
             return {}
+        if command == "expire_credentials":
+            return {"expired": proxy.credentials.expire(args.get("access_keys"))}
         if command == "script_next_task":
             if layer is None:
                 raise ValueError("the lifecycle layer is off (--no-lifecycle)")

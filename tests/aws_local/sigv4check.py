@@ -45,10 +45,28 @@ class CredentialStore:
     def __init__(self):
         self._lock = threading.Lock()
         self._keys = {}
+        self._temporary = set()  # Issued by STS (learned from its answers).
+        self._expired = set()
 
-    def add(self, access_key, secret_key, token=None):
+    def add(self, access_key, secret_key, token=None, temporary=False):
         with self._lock:
             self._keys[access_key] = (secret_key, token)
+            if temporary:
+                self._temporary.add(access_key)
+
+    def expire(self, access_keys=None):
+        """Marks keys expired (default: every temporary key issued so far);
+        returns the keys now expired. Requests signed with them are refused
+        with ExpiredToken, as AWS does once a session's time is up."""
+        with self._lock:
+            keys = set(access_keys) if access_keys is not None else set(
+                self._temporary)
+            self._expired |= keys & set(self._keys)
+            return sorted(keys & set(self._keys))
+
+    def is_expired(self, access_key):
+        with self._lock:
+            return access_key in self._expired
 
     def get(self, access_key):
         with self._lock:

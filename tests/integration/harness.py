@@ -236,6 +236,13 @@ class LocalAws:
                                       "secret_key": secret_access_key,
                                       "token": token})
 
+    def expire_credentials(self, access_keys=None):
+        """From now on the proxy refuses requests signed with these keys
+        (default: every temporary key STS issued so far) with ExpiredToken.
+        Returns the keys expired."""
+        return self._control("expire_credentials",
+                             {"access_keys": access_keys} if access_keys else {})["expired"]
+
     def script_next_task(self, statuses=(("PROVISIONING", 0.2),
                                          ("PENDING", 0.3), ("RUNNING", 1.0)),
                          exit_codes=None, stop_code="EssentialContainerExited",

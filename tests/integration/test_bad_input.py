@@ -178,6 +178,37 @@ class BadInputTest(unittest.TestCase):
                 self.assertEqual(self.listener.count, before, "no connection before refusing")
                 self.assertFalse(os.path.exists("/tmp/ecsmig-pwned"))
 
+    def test_malformed_aws_settings_in_the_environment_exit_2_with_no_request(self):
+        valid = {
+            "resolve-network": ["--cluster", "c", "--service", "api"],
+            "run-migration-task": ["--cluster", "c", "--task-definition", "api",
+                                   "--command", "true"],
+            "wait-task": ["--cluster", "c", "--task", "0123456789abcdef0123456789abcdef"],
+            "fetch-logs": ["--log-group", "/ecs/api", "--log-stream", "ecs/app/1"],
+        }
+        bad = [("ECSMIG_HTTP_TIMEOUT", v) for v in ("0", "10", "soon", "-5s", "1s;id")] + \
+              [("ECSMIG_CONNECT_TIMEOUT", v) for v in ("", "0ms", "\u221e")] + \
+              [("AWS_MAX_ATTEMPTS", v) for v in ("0", "three")]
+        for tool, args in valid.items():
+            for name, value in bad:
+                if value == "":
+                    continue  # Empty means "not set": the default applies.
+                with self.subTest(tool=tool, name=name, value=value):
+                    output = os.path.join(self.tmp.name, "out-env-%s" % tool)
+                    open(output, "w").close()
+                    env = self.env(output)
+                    env[name] = value
+                    before = self.listener.count
+                    proc = subprocess.run([os.path.join(BIN_DIR, tool)] + args, env=env,
+                                          capture_output=True, timeout=60)
+                    stderr = proc.stderr.decode("utf-8", "replace")
+                    self.assertEqual(proc.returncode, 2, stderr)
+                    lines = [l for l in stderr.split("\n") if l]
+                    self.assertEqual(len(lines), 1, stderr[:2000])
+                    self.assertIn(name, lines[0])
+                    self.assertEqual(open(output).read(), "")
+                    self.assertEqual(self.listener.count, before, "no connection before refusing")
+
     def test_help_and_version_for_every_tool(self):
         for tool in ["detect-schema-change", "resolve-network", "run-migration-task", "wait-task", "fetch-logs"]:
             with self.subTest(tool=tool):

@@ -74,10 +74,16 @@ class PipelineTest(unittest.TestCase):
             lines = log_lines(300)
             aws.script_next_task(statuses=(("PROVISIONING", 0.5), ("PENDING", 0.5), ("RUNNING", 3.0)),
                                  log_lines={"app": lines})
+            # Slow answers: the proxy holds the request for slow_seconds and
+            # then lets the server act, long after the tool's attempt timed
+            # out (ECSMIG_HTTP_TIMEOUT) and was retried.
             aws.set_faults(throttle=0.30, error_5xx=0.05, reset_before=0.01, reset_after=0.01,
-                           malformed=0.01, seed=20261122)
+                           malformed=0.01, slow=0.03, slow_seconds=4.0, seed=20261122)
             aws.inject("ecs:RunTask", [{"reset": "after"}])  # the server acts, the answer is lost
-            env = aws.env()
+            # At least one slow answer per service, whatever the random draws.
+            aws.inject("ecs:DescribeServices", [{"slow": 4.0}])
+            aws.inject("logs:GetLogEvents", [{"slow": 4.0}])
+            env = aws.env(ECSMIG_HTTP_TIMEOUT="2s")
             results = self.pipeline(aws, seeded, env)
             aws.clear_faults()
             self.assertEqual(results["wait"].returncode, 0, results["wait"].stderr[-3000:])
@@ -90,10 +96,72 @@ class PipelineTest(unittest.TestCase):
             self.assertEqual(len(aws.tasks()), 1, "exactly one task exists")
             self.assertEqual(stats["signature_failures"], 0)
             self.assertFalse(stats.get("model_violations"), stats.get("model_violations"))
-            print("\nfaults: throttle 30%%, 5xx 5%%, resets 1%%+1%%, malformed 1%%; requests %d, "
-                  "reached server %d, tasks started %d" % (
-                      sum(stats["requests"].values()), sum(stats["calls"].values()), len(aws.tasks())),
+            slow = [e for e in stats["requests_log"]
+                    if (e.get("fault") or "").startswith(("slow", "scripted slow"))]
+            self.assertGreaterEqual(len(slow), 2, "some answers were slower than the timeout")
+            print("\nfaults: throttle 30%%, 5xx 5%%, resets 1%%+1%%, malformed 1%%, slow (4 s > 2 s "
+                  "timeout) 3%%; requests %d (slow %d), reached server %d, tasks started %d" % (
+                      sum(stats["requests"].values()), len(slow), sum(stats["calls"].values()),
+                      len(aws.tasks())),
                   file=sys.stderr)
+
+    def test_slow_run_task_answer_beyond_the_timeout_starts_one_task(self):
+        with harness.LocalAws() as aws:
+            seeded = aws.seed_service()
+            aws.script_next_task(statuses=(("PENDING", 0.2), ("RUNNING", 0.5)))
+            # The first RunTask is held 3 s, then reaches the server: by then
+            # the tool gave up on it (1 s) and retried with the same token.
+            aws.inject("ecs:RunTask", [{"slow": 3.0}])
+            env = aws.env(ECSMIG_HTTP_TIMEOUT="1s")
+            run = harness.run_tool("run-migration-task",
+                                   ["--cluster", seeded["cluster"], "--service", seeded["service"],
+                                    "--command", "npx prisma migrate deploy"], env)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            time.sleep(3.0)  # Let the held request reach the server too.
+            stats = aws.stats()
+            self.assertEqual(stats["calls"].get("ecs:RunTask"), 2, stats["calls"])
+            self.assertEqual(len(aws.tasks()), 1, "the late first attempt replayed the same task")
+            self.assertEqual(aws.tasks()[0]["arn"], run.outputs["task_arn"])
+            wait = harness.run_tool("wait-task", ["--cluster", seeded["cluster"],
+                                                  "--task", run.outputs["task_arn"]], env)
+            self.assertEqual(wait.returncode, 0, wait.stderr)
+
+    def test_expired_temporary_credentials_mid_run_are_refreshed(self):
+        with harness.LocalAws() as aws:
+            seeded = aws.seed_service()
+            token = os.path.join(self.tmp.name, "oidc-token")
+            with open(token, "w") as f:
+                f.write("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvIn0.c2ln\n")
+            env = aws.env(AWS_ACCESS_KEY_ID=None, AWS_SECRET_ACCESS_KEY=None,
+                          AWS_WEB_IDENTITY_TOKEN_FILE=token,
+                          AWS_ROLE_ARN="arn:aws:iam::123456789012:role/ci-deploy",
+                          AWS_ROLE_SESSION_NAME="gha-run-1")
+            lines = log_lines(200)
+            aws.script_next_task(statuses=(("PENDING", 0.3), ("RUNNING", 5.0)),
+                                 log_lines={"app": lines}, log_interval=0.02)
+            run = harness.run_tool("run-migration-task",
+                                   ["--cluster", seeded["cluster"], "--service", seeded["service"],
+                                    "--command", "npx prisma migrate deploy"], env)
+            self.assertEqual(run.returncode, 0, run.stderr)
+            task = run.outputs["task_arn"]
+            before = aws.stats()["calls"].get("sts:AssumeRoleWithWebIdentity", 0)
+            wait = harness.start_tool("wait-task", ["--cluster", seeded["cluster"], "--task", task,
+                                                    "--follow-logs"], env)
+            aws.wait_for_task_status(task, "RUNNING", timeout=30)
+            time.sleep(1.5)  # wait-task is polling ECS and Logs with its session.
+            expired = aws.expire_credentials()
+            self.assertTrue(expired)
+            result = wait.wait(timeout=120)
+            self.assertEqual(result.returncode, 0, result.stderr[-3000:])
+            self.assertEqual(result.outputs["result"], "success")
+            printed = [l for l in result.stdout.split("\n") if l.startswith("line ")]
+            self.assertEqual(printed, lines, "every log line once, in order, across the refresh")
+            stats = aws.stats()
+            self.assertGreaterEqual(stats["expired_token_refusals"], 1, "the expiry was really seen")
+            self.assertGreaterEqual(
+                stats["calls"].get("sts:AssumeRoleWithWebIdentity", 0) - before, 2,
+                "wait-task assumed the role again after the session expired")
+            self.assertEqual(stats["signature_failures"], 0)
 
     def test_clock_twenty_minutes_off_is_corrected(self):
         with harness.LocalAws() as aws:
@@ -169,6 +237,39 @@ class PipelineTest(unittest.TestCase):
                 self.assertEqual(result.output_raw, "")
 
     def test_sigint_during_wait_stops_the_task(self):
+        self.check_signal_during_wait_stops_the_task(signal.SIGINT, 130)
+
+    def test_sigterm_during_wait_stops_the_task(self):
+        self.check_signal_during_wait_stops_the_task(signal.SIGTERM, 143)
+
+    def test_sigterm_while_run_waits_for_another_migration_starts_nothing(self):
+        with harness.LocalAws() as aws:
+            seeded = aws.seed_service()
+            aws.script_next_task(statuses=(("PENDING", 0.2), ("RUNNING", 600.0)))
+            env = aws.env(GITHUB_RUN_ID="4243", GITHUB_REPOSITORY="acme/api")
+            args = ["--cluster", seeded["cluster"], "--service", seeded["service"],
+                    "--command", "sleep 600"]
+            first = harness.run_tool("run-migration-task", args, env)
+            self.assertEqual(first.returncode, 0, first.stderr)
+            aws.reset_stats()
+            second = harness.start_tool("run-migration-task",
+                                        args + ["--client-token", "second-deploy"], env)
+            deadline = time.time() + 30
+            while not aws.stats()["calls"].get("ecs:ListTasks") and time.time() < deadline:
+                time.sleep(0.1)
+            time.sleep(1.0)  # Now in its wait for the first task to stop.
+            second.send_signal(signal.SIGTERM)
+            result = second.wait(timeout=60)
+            self.assertEqual(result.returncode, 143, result.stderr)
+            self.assertIn("nothing was started", result.stderr)
+            self.assertEqual(result.output_raw, "")
+            self.assertEqual(len(aws.tasks()), 1, "the cancelled run started no task")
+            stop = harness.run_tool("wait-task", ["--cluster", seeded["cluster"], "--task",
+                                                  first.outputs["task_arn"], "--timeout", "1s",
+                                                  "--stop-on-timeout"], env)
+            self.assertEqual(stop.returncode, 124, stop.stderr)
+
+    def check_signal_during_wait_stops_the_task(self, sig, code):
         with harness.LocalAws() as aws:
             seeded = aws.seed_service()
             aws.script_next_task(statuses=(("PENDING", 0.2), ("RUNNING", 600.0)))
@@ -182,9 +283,9 @@ class PipelineTest(unittest.TestCase):
                                                       "--stop-on-cancel"], env)
             aws.wait_for_task_status(task, "RUNNING", timeout=30)
             time.sleep(1.0)
-            handle.send_signal(signal.SIGINT)
+            handle.send_signal(sig)
             result = handle.wait(timeout=60)
-            self.assertEqual(result.returncode, 130, result.stderr)
+            self.assertEqual(result.returncode, code, result.stderr)
             self.assertEqual(result.outputs.get("result"), "cancelled")
             record = [t for t in aws.tasks() if t["arn"] == task][0]
             self.assertTrue(record["stopped_by_user"])

@@ -37,7 +37,9 @@ class WaitTaskTest(harness.LocalAwsTestCase):
                                 self.aws.env(), **kwargs)
 
     def test_success_prints_transitions(self):
-        arn = self.start_task(statuses=(("PROVISIONING", 0.5), ("PENDING", 0.5), ("RUNNING", 1.0)))
+        # Polls come every 6 s (the aws waiter's grid): a status must last
+        # that long to be seen.
+        arn = self.start_task(statuses=(("PROVISIONING", 0.5), ("PENDING", 6.0), ("RUNNING", 6.0)))
         r = self.wait(arn)
         self.assertEqual(r.returncode, 0, r)
         self.assertEqual(r.outputs["result"], "success")
@@ -50,8 +52,9 @@ class WaitTaskTest(harness.LocalAwsTestCase):
         stats = self.aws.stats()
         self.assertEqual(stats["signature_failures"], 0)
         self.assertEqual(stats["model_violations"], [])
-        # Adaptive polling: a few quick polls, nothing like a busy loop.
-        self.assertLessEqual(stats["calls"].get("ecs:DescribeTasks", 0), 8, stats["calls"])
+        # Never more calls than `aws ecs wait tasks-stopped` would make: it
+        # calls at 0, 6, 12 s and sees the stop (at 12.5 s) on its 4th call.
+        self.assertLessEqual(stats["calls"].get("ecs:DescribeTasks", 0), 4, stats["calls"])
 
     def test_exit_codes_pass_through(self):
         for code in (1, 137):
