@@ -48,6 +48,10 @@ GitLibrary::GitLibrary() {
   // A diff reads each tree once: caching parsed objects only costs memory
   // and allocator time (measured: ~15% of a long-range diff).
   git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
+  // libgit2 hashes every object it reads again to check its id; git does not
+  // (zlib's checksum still catches a damaged pack). Measured: ~2.4 million
+  // instructions, 14%, of a one-commit diff with the prisma preset.
+  git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 }
 
 namespace {
