@@ -17,8 +17,8 @@ class Random {
   std::string Hex(size_t bytes);
 };
 
-// Cryptographically strong (OpenSSL RAND_bytes): heredoc delimiters must not be
-// guessable by whoever controls a value.
+// Cryptographically strong (the kernel's getrandom(2)): heredoc delimiters must
+// not be guessable by whoever controls a value.
 class SecureRandom : public Random {
  public:
   uint64_t NextU64() override;

@@ -14,11 +14,24 @@ std::string Join(const std::vector<std::string>& items) {
   return out;
 }
 
+// True for "arn:...:task-definition/FAMILY:REVISION": one revision already.
+bool IsRevisionArn(const std::string& ref) {
+  if (ref.rfind("arn:", 0) != 0) return false;
+  try {
+    ValidateTaskDefinitionRef(ref);  // an ARN passes only with its :REVISION
+  } catch (const UsageError&) {
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
-ResolvedLaunch ResolveLaunch(AwsJsonService& ecs, const LaunchInputs& inputs, Logger& log) {
+ResolvedLaunch ResolveLaunch(AwsJsonService& ecs, const LaunchInputs& inputs, Logger& log,
+                             TaskDefinitionDetail detail) {
   ResolvedLaunch out;
   bool service_read = false;
+  bool service_awsvpc = false;
   AwsvpcSettings base;
   if (!inputs.service.empty()) {
     ServiceDescription service = DescribeService(ecs, inputs.cluster, inputs.service);
@@ -29,7 +42,10 @@ ResolvedLaunch ResolveLaunch(AwsJsonService& ecs, const LaunchInputs& inputs, Lo
       out.launch_type = service.launch_type;
       out.capacity_provider_strategy = service.capacity_provider_strategy;
       out.platform_version = service.platform_version;
-      if (service.awsvpc) base = *service.awsvpc;
+      if (service.awsvpc) {
+        base = *service.awsvpc;
+        service_awsvpc = true;
+      }
       if (service.status == "DRAINING") {
         log.Warning("service " + inputs.service +
                     " is DRAINING (being deleted); using its settings");
@@ -82,7 +98,12 @@ ResolvedLaunch ResolveLaunch(AwsJsonService& ecs, const LaunchInputs& inputs, Lo
                                                                                : "service";
   }
 
-  if (!out.task_definition.empty()) {
+  bool settled = detail == TaskDefinitionDetail::kIfUnsettled && service_read && service_awsvpc &&
+                 inputs.task_definition.empty() && IsRevisionArn(out.task_definition);
+  if (settled) {
+    out.network_mode = "awsvpc";
+    out.network_required = true;
+  } else if (!out.task_definition.empty()) {
     out.task_definition_json = DescribeTaskDefinition(ecs, out.task_definition);
     if (out.task_definition_json.contains("taskDefinitionArn") &&
         out.task_definition_json["taskDefinitionArn"].is_string()) {
@@ -195,7 +216,8 @@ ToolSpec ResolveNetworkSpec(AwsClientFactory aws_factory) {
       return kExitOk;
     }
     std::unique_ptr<AwsJsonService> ecs = aws_factory(AwsService::kEcs, settings, run);
-    ResolvedLaunch launch = ResolveLaunch(*ecs, inputs, run.log());
+    ResolvedLaunch launch =
+        ResolveLaunch(*ecs, inputs, run.log(), TaskDefinitionDetail::kIfUnsettled);
     WriteLaunchOutputs(launch, run.outputs());
     run.log().Info("source " + launch.source + ", task definition " +
                    (launch.task_definition.empty() ? "(none)" : launch.task_definition) +

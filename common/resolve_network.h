@@ -40,7 +40,7 @@ struct ResolvedLaunch {
   std::string service_arn;
   std::string task_definition;           // the ARN when one was read, else as given
   nlohmann::json task_definition_json;   // the described task definition, or null
-  std::string network_mode;              // "" when no task definition was read
+  std::string network_mode;              // "" when no task definition was read or settled
   bool network_required = true;          // false for bridge/host/none network modes
   AwsvpcSettings network;                // merged; assign_public_ip defaults to DISABLED
   nlohmann::json network_configuration;  // RunTask's networkConfiguration, or null
@@ -49,12 +49,26 @@ struct ResolvedLaunch {
   std::string platform_version;
 };
 
+// Whether ResolveLaunch must describe the task definition.
+enum class TaskDefinitionDetail {
+  // Always (run-migration-task needs its containers and log configuration).
+  kRequired,
+  // Only when the service's answer leaves the launch open (resolve-network):
+  // a service with an awsvpcConfiguration runs an awsvpc task definition (ECS
+  // refuses a network configuration for any other network mode), and its
+  // taskDefinition is already the ARN of one revision, so DescribeServices
+  // settles every output and DescribeTaskDefinition is skipped.
+  kIfUnsettled,
+};
+
 // Reads the service (when inputs.service is set) and the task definition,
 // merges explicit values over the service's. A missing or INACTIVE service
 // falls back to the explicit values with a notice; with no explicit values
 // (and no --task-definition) it throws Error (exit 1) naming both fixes. An
-// awsvpc task without subnets throws Error. AWS errors propagate.
-ResolvedLaunch ResolveLaunch(AwsJsonService& ecs, const LaunchInputs& inputs, Logger& log);
+// awsvpc task without subnets throws Error. AWS errors propagate. With
+// kIfUnsettled, task_definition_json may stay null (see TaskDefinitionDetail).
+ResolvedLaunch ResolveLaunch(AwsJsonService& ecs, const LaunchInputs& inputs, Logger& log,
+                             TaskDefinitionDetail detail = TaskDefinitionDetail::kRequired);
 
 // --subnets, --security-groups, --assign-public-ip.
 void AddNetworkOptions(cxxopts::Options& options);

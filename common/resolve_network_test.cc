@@ -51,7 +51,7 @@ class ResolveNetworkTest : public ::testing::Test {
 };
 
 TEST_F(ResolveNetworkTest, ReadsEverythingFromTheService) {
-  h.aws.Expect("DescribeServices", Service()).Expect("DescribeTaskDefinition", TaskDefinition());
+  h.aws.Expect("DescribeServices", Service());
   ASSERT_EQ(Run({"--cluster", "prod", "--service", "api"}), 0) << h.err.str();
   auto o = h.Outputs();
   EXPECT_EQ(o["subnets"], "subnet-1,subnet-2");
@@ -64,12 +64,50 @@ TEST_F(ResolveNetworkTest, ReadsEverythingFromTheService) {
   EXPECT_EQ(o["launch_type"], "FARGATE");
   EXPECT_EQ(o["capacity_provider_strategy"], "");
   EXPECT_EQ(o["platform_version"], "1.4.0");
+  EXPECT_EQ(o["network_mode"], "awsvpc");
   EXPECT_EQ(o["source"], "service");
+  // The service's awsvpcConfiguration and task definition ARN settle every
+  // output: one call, no DescribeTaskDefinition.
+  EXPECT_EQ(h.aws.requests().size(), 1u);
+  EXPECT_EQ(h.aws.CountOf("DescribeServices"), 1u);
+}
+
+TEST_F(ResolveNetworkTest, AwsvpcServiceWithOverridesMakesOneCall) {
+  h.aws.Expect("DescribeServices", Service());
+  ASSERT_EQ(Run({"--cluster", "prod", "--service", "api", "--subnets", "subnet-9",
+                 "--assign-public-ip", "ENABLED"}),
+            0)
+      << h.err.str();
+  EXPECT_EQ(h.aws.requests().size(), 1u);
+  EXPECT_EQ(h.Outputs()["subnets"], "subnet-9");
+  EXPECT_EQ(h.Outputs()["task_definition"], kTdArn);
+}
+
+TEST_F(ResolveNetworkTest, ServiceWithoutNetworkConfigurationReadsTheTaskDefinition) {
+  // Without an awsvpcConfiguration the network mode is open (bridge, host,
+  // none, or awsvpc with the subnets to come from --subnets).
+  json service = Service();
+  service["services"][0].erase("networkConfiguration");
+  h.aws.Expect("DescribeServices", service).Expect("DescribeTaskDefinition", TaskDefinition());
+  ASSERT_EQ(Run({"--cluster", "prod", "--service", "api", "--subnets", "subnet-9"}), 0)
+      << h.err.str();
+  EXPECT_EQ(h.aws.requests().size(), 2u);
   EXPECT_EQ(h.aws.RequestsOf("DescribeTaskDefinition")[0]["taskDefinition"], kTdArn);
+  EXPECT_EQ(h.Outputs()["network_mode"], "awsvpc");
+  EXPECT_EQ(h.Outputs()["subnets"], "subnet-9");
+}
+
+TEST_F(ResolveNetworkTest, TaskDefinitionWithoutRevisionIsDescribedAndPinned) {
+  h.aws.Expect("DescribeServices", Service({{"taskDefinition", "api"}}))
+      .Expect("DescribeTaskDefinition", TaskDefinition());
+  ASSERT_EQ(Run({"--cluster", "prod", "--service", "api"}), 0) << h.err.str();
+  EXPECT_EQ(h.aws.requests().size(), 2u);
+  EXPECT_EQ(h.aws.RequestsOf("DescribeTaskDefinition")[0]["taskDefinition"], "api");
+  EXPECT_EQ(h.Outputs()["task_definition"], kTdArn);
 }
 
 TEST_F(ResolveNetworkTest, ExplicitValuesOverrideFieldByField) {
-  h.aws.Expect("DescribeServices", Service()).Expect("DescribeTaskDefinition", TaskDefinition());
+  h.aws.Expect("DescribeServices", Service());
   ASSERT_EQ(Run({"--cluster", "prod", "--service", "api", "--security-groups", "sg-9,sg-8",
                  "--assign-public-ip", "ENABLED"}),
             0)
@@ -82,11 +120,9 @@ TEST_F(ResolveNetworkTest, ExplicitValuesOverrideFieldByField) {
 }
 
 TEST_F(ResolveNetworkTest, CapacityProviderStrategyOmitsLaunchType) {
-  h.aws
-      .Expect("DescribeServices",
-              Service({{"capacityProviderStrategy",
-                        {{{"capacityProvider", "FARGATE_SPOT"}, {"weight", 1}}}}}))
-      .Expect("DescribeTaskDefinition", TaskDefinition());
+  h.aws.Expect("DescribeServices",
+               Service({{"capacityProviderStrategy",
+                         {{{"capacityProvider", "FARGATE_SPOT"}, {"weight", 1}}}}}));
   ASSERT_EQ(Run({"--cluster", "prod", "--service", "api"}), 0) << h.err.str();
   auto o = h.Outputs();
   EXPECT_EQ(o["launch_type"], "");
@@ -104,6 +140,7 @@ TEST_F(ResolveNetworkTest, BridgeModeNeedsNoNetworkConfiguration) {
   EXPECT_EQ(o["network_configuration"], "");
   EXPECT_EQ(o["network_mode"], "bridge");
   EXPECT_EQ(o["launch_type"], "EC2");
+  EXPECT_EQ(h.aws.requests().size(), 2u);
 }
 
 TEST_F(ResolveNetworkTest, MissingServiceFallsBackToInputsWithNotice) {
@@ -161,33 +198,44 @@ TEST_F(ResolveNetworkTest, BadInputExitsTwoBeforeAnyAwsCall) {
   EXPECT_TRUE(h.aws.requests().empty());
 }
 
-TEST(ResolveLaunch, TaskDefinitionOverrideIsDescribedAndPinned) {
+// ResolveLaunch called as a library (run-migration-task's way).
+class ResolveLaunchTest : public ::testing::Test {
+ protected:
+  ResolvedLaunch Resolve(const std::string& service, const std::string& task_definition) {
+    LaunchInputs inputs;
+    inputs.cluster = "prod";
+    inputs.service = service;
+    inputs.task_definition = task_definition;
+    return ResolveLaunch(aws, inputs, log);
+  }
   FakeAws aws;
-  aws.Expect("DescribeServices", Service());
-  aws.Expect("DescribeTaskDefinition", TaskDefinition());
   std::ostringstream err;
   Redactor redactor;
-  Logger log("t", err, false, Verbosity::kNormal, redactor);
-  LaunchInputs inputs;
-  inputs.cluster = "prod";
-  inputs.service = "api";
-  inputs.task_definition = "migrate";
-  ResolvedLaunch launch = ResolveLaunch(aws, inputs, log);
+  Logger log{"t", err, false, Verbosity::kNormal, redactor};
+};
+
+TEST_F(ResolveLaunchTest, TaskDefinitionOverrideIsDescribedAndPinned) {
+  aws.Expect("DescribeServices", Service());
+  aws.Expect("DescribeTaskDefinition", TaskDefinition());
+  ResolvedLaunch launch = Resolve("api", "migrate");
   EXPECT_EQ(aws.RequestsOf("DescribeTaskDefinition")[0]["taskDefinition"], "migrate");
   EXPECT_EQ(launch.task_definition, kTdArn) << "the described revision is pinned";
   EXPECT_EQ(launch.source, "service+inputs");
 }
 
-TEST(ResolveLaunch, AwsvpcWithoutSubnetsIsAnError) {
-  FakeAws aws;
+TEST_F(ResolveLaunchTest, RequiredDetailAlwaysDescribesTheTaskDefinition) {
+  // run-migration-task needs the containers and their log configuration.
+  aws.Expect("DescribeServices", Service());
   aws.Expect("DescribeTaskDefinition", TaskDefinition());
-  std::ostringstream err;
-  Redactor redactor;
-  Logger log("t", err, false, Verbosity::kNormal, redactor);
-  LaunchInputs inputs;
-  inputs.cluster = "prod";
-  inputs.task_definition = "api";
-  EXPECT_THROW(ResolveLaunch(aws, inputs, log), Error);
+  ResolvedLaunch launch = Resolve("api", "");
+  EXPECT_EQ(aws.requests().size(), 2u);
+  EXPECT_EQ(launch.task_definition_json["family"], "api");
+  EXPECT_EQ(launch.network_mode, "awsvpc");
+}
+
+TEST_F(ResolveLaunchTest, AwsvpcWithoutSubnetsIsAnError) {
+  aws.Expect("DescribeTaskDefinition", TaskDefinition());
+  EXPECT_THROW(Resolve("", "api"), Error);
 }
 
 }  // namespace

@@ -298,15 +298,49 @@ TEST_F(RunMigrationTaskTest, IfRunningWaitIsBoundedByWaitTimeout) {
   EXPECT_LE(h.clock.total_slept(), std::chrono::minutes(1));
 }
 
-TEST_F(RunMigrationTaskTest, IfRunningIgnoreWarnsAndStarts) {
+TEST_F(RunMigrationTaskTest, IfRunningIgnoreStartsWithoutLookingAtTheGroup) {
   ExpectServiceReads();
   sim.Install(h.aws);
   sim.Add("other", "other", 5);
   ASSERT_EQ(
-      Run({"--cluster", "prod", "--service", "api", "--command", "x", "--if-running", "ignore"}),
-      0);
-  EXPECT_THAT(h.err.str(), HasSubstr("warning"));
+      Run({"--cluster", "prod", "--service", "api", "--command", "x", "--if-running", "ignore"}), 0)
+      << h.err.str();
   EXPECT_EQ(sim.Running(), 2);
+  EXPECT_EQ(h.aws.CountOf("ListTasks"), 0u);
+  EXPECT_EQ(h.aws.CountOf("DescribeTasks"), 0u);
+}
+
+TEST_F(RunMigrationTaskTest, TaskDefinitionWithIgnoreMakesTwoCalls) {
+  // The bench's start step: DescribeTaskDefinition (container, network mode,
+  // awslogs outputs) and RunTask, nothing else.
+  h.aws.Expect("DescribeTaskDefinition", TaskDefinition());
+  sim.Install(h.aws);
+  ASSERT_EQ(Run({"--cluster", "prod", "--task-definition", kTdArn, "--container", "app",
+                 "--command", R"(["npx","prisma","migrate","deploy"])", "--network-configuration",
+                 R"({"awsvpcConfiguration":{"subnets":["subnet-1"],"securityGroups":["sg-1"]}})",
+                 "--launch-type", "FARGATE", "--if-running", "ignore"}),
+            0)
+      << h.err.str();
+  ASSERT_EQ(h.aws.requests().size(), 2u);
+  EXPECT_EQ(h.aws.requests()[0].operation, "DescribeTaskDefinition");
+  EXPECT_EQ(h.aws.requests()[1].operation, "RunTask");
+  EXPECT_EQ(h.aws.RequestsOf("RunTask")[0]["clientToken"].get<std::string>().size(), 64u)
+      << "the idempotency token is still sent";
+  auto o = h.Outputs();
+  EXPECT_EQ(o["log_group"], "/ecs/api");
+  EXPECT_EQ(o["log_stream"], "ecs/app/" + o["task_id"]);
+}
+
+TEST_F(RunMigrationTaskTest, TaskDefinitionWithWaitAlsoListsTheGroup) {
+  h.aws.Expect("DescribeTaskDefinition", TaskDefinition());
+  sim.Install(h.aws);
+  ASSERT_EQ(Run({"--cluster", "prod", "--task-definition", kTdArn, "--command", "x", "--subnets",
+                 "subnet-1"}),
+            0)
+      << h.err.str();
+  // Before RunTask (wait for others), and after it (the race check).
+  EXPECT_EQ(h.aws.CountOf("ListTasks"), 2u);
+  EXPECT_EQ(h.aws.CountOf("RunTask"), 1u);
 }
 
 TEST_F(RunMigrationTaskTest, ConcurrentCallsRunOneMigrationAtATime) {

@@ -278,7 +278,7 @@ def main():
         add(f"Median of {micro['benchmarks'][0].get('repetitions', 3)} repetitions on "
             f"{micro['context'].get('num_cpus', '?')} CPUs, single-threaded, ecsmig's code as "
             "built for the tools measured above. A multi-line record pays a fixed few µs for "
-            "its random heredoc delimiter (OpenSSL RAND_bytes) and the collision check; a "
+            "its random heredoc delimiter (getrandom(2)) and the collision check; a "
             "simple record does not need one.")
         add("")
 
