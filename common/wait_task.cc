@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <csignal>
+#include <optional>
 
 #include "common/duration.h"
 #include "common/error.h"
@@ -18,6 +19,19 @@ using std::chrono::milliseconds;
 bool IsStartedStatus(const std::string& status) {
   return status == "RUNNING" || status == "DEACTIVATING" || status == "STOPPING" ||
          status == "DEPROVISIONING" || status == "STOPPED";
+}
+
+// True when the task lists containers and every one has exit code 0: then the
+// task succeeded whichever of them are essential.
+bool EveryContainerExitedZero(const json& task) {
+  if (!task.contains("containers") || !task["containers"].is_array() || task["containers"].empty())
+    return false;
+  for (const auto& c : task["containers"]) {
+    if (!c.is_object() || !c.contains("exitCode") || !c["exitCode"].is_number_integer() ||
+        c["exitCode"].get<long long>() != 0)
+      return false;
+  }
+  return true;
 }
 
 std::string Seconds(milliseconds d) { return FormatDuration(d); }
@@ -75,6 +89,16 @@ WaitOutcome WaitForTask(AwsJsonService& ecs, ToolRun& run, const WaitOptions& op
   std::vector<std::string> essential;
   std::unique_ptr<TaskLogFollower> follower;
   json task;
+  // Described once, and only when needed: a task whose containers all exited
+  // 0 is decided by DescribeTasks alone.
+  std::optional<json> task_definition;
+  auto load_task_definition = [&]() -> const json& {
+    if (!task_definition) {
+      std::string td_arn = JsonString(task, "taskDefinitionArn", std::string());
+      task_definition = td_arn.empty() ? json() : DescribeTaskDefinition(ecs, td_arn);
+    }
+    return *task_definition;
+  };
   auto finish_duration = [&] {
     auto started_at = TaskTimestamp(task, "startedAt");
     auto stopped_at = TaskTimestamp(task, "stoppedAt");
@@ -113,16 +137,15 @@ WaitOutcome WaitForTask(AwsJsonService& ecs, ToolRun& run, const WaitOptions& op
     if (first) {
       first = false;
       MaskOverrideEnvironment(task, log);
-      std::string td_arn = JsonString(task, "taskDefinitionArn", std::string());
-      json task_definition;
-      if (!td_arn.empty()) task_definition = DescribeTaskDefinition(ecs, td_arn);
-      essential = ContainerNames(task_definition, true);
+      if (options.follow_logs && follower_factory) load_task_definition();
       if (!options.container.empty()) {
-        std::vector<std::string> names = ContainerNames(task_definition);
-        if (names.empty() && task.contains("containers")) {
+        // The task lists its containers; the task definition only when it does not.
+        std::vector<std::string> names;
+        if (task.contains("containers") && task["containers"].is_array()) {
           for (const auto& c : task["containers"])
             names.push_back(JsonString(c, "name", std::string()));
         }
+        if (names.empty()) names = ContainerNames(load_task_definition());
         if (std::find(names.begin(), names.end(), options.container) == names.end()) {
           std::string list;
           for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
@@ -132,7 +155,8 @@ WaitOutcome WaitForTask(AwsJsonService& ecs, ToolRun& run, const WaitOptions& op
       }
       if (options.follow_logs && follower_factory) {
         std::vector<LogTarget> targets;
-        for (auto& target : DeriveLogTargets(task_definition, options.task.task_id, ecs.region())) {
+        for (auto& target :
+             DeriveLogTargets(load_task_definition(), options.task.task_id, ecs.region())) {
           if (options.container.empty() || target.container == options.container) {
             targets.push_back(std::move(target));
           }
@@ -149,6 +173,19 @@ WaitOutcome WaitForTask(AwsJsonService& ecs, ToolRun& run, const WaitOptions& op
     if (status == "STOPPED") {
       if (follower) {
         follower->Drain(clock.Monotonic() + std::chrono::minutes(2));
+      }
+      // Which containers are essential matters only when one did not exit 0.
+      if (options.container.empty() && !EveryContainerExitedZero(task)) {
+        try {
+          essential = ContainerNames(load_task_definition(), true);
+        } catch (const AwsError& e) {
+          // Without ecs:DescribeTaskDefinition every container counts: a
+          // failed sidecar then fails the step, never the other way round.
+          if (e.code().find("AccessDenied") == std::string::npos) throw;
+          log.Warning(std::string("cannot tell which containers are essential, so every exit "
+                                  "code counts: ") +
+                      e.what());
+        }
       }
       TaskOutcome outcome = ClassifyStoppedTask(task, essential, options.container);
       out.result = TaskResultName(outcome.result);

@@ -142,6 +142,35 @@ TEST_F(WaitTaskTest, ContainerExitCodeBecomesTheExitCode) {
   }
 }
 
+TEST_F(WaitTaskTest, EveryContainerExitingZeroNeedsNoTaskDefinition) {
+  script.statuses = {"RUNNING", "STOPPED"};
+  script.stopped = ExitCodes(0, 0);
+  script.Install(h.aws);
+  ASSERT_EQ(Run(Args()), 0) << h.err.str();
+  EXPECT_EQ(h.Outputs()["result"], "success");
+  EXPECT_EQ(h.aws.CountOf("DescribeTaskDefinition"), 0u);
+  EXPECT_EQ(h.aws.CountOf("DescribeTasks"), 2u);
+}
+
+TEST_F(WaitTaskTest, ANonZeroExitReadsWhichContainersAreEssential) {
+  script.statuses = {"STOPPED"};
+  script.stopped = ExitCodes(0, 7);  // only the non-essential sidecar failed
+  script.Install(h.aws);
+  ASSERT_EQ(Run(Args()), 0) << h.err.str();
+  EXPECT_EQ(h.aws.CountOf("DescribeTaskDefinition"), 1u);
+}
+
+TEST_F(WaitTaskTest, WithoutTaskDefinitionAccessEveryContainerCounts) {
+  ToolHarness fresh;  // no DescribeTaskDefinition answer queued
+  fresh.aws.ExpectError("DescribeTaskDefinition", "AccessDeniedException", "not authorized");
+  TaskScript s;
+  s.statuses = {"STOPPED"};
+  s.stopped = ExitCodes(0, 7);
+  s.Install(fresh.aws);
+  EXPECT_EQ(fresh.Run(WaitTaskSpec(fresh.AwsFactory()), Args()), 7) << fresh.err.str();
+  EXPECT_THAT(fresh.err.str(), HasSubstr("every exit code counts"));
+}
+
 TEST_F(WaitTaskTest, ChosenContainerDecides) {
   script.statuses = {"RUNNING", "STOPPED"};
   script.stopped = ExitCodes(0, 3);
@@ -155,6 +184,7 @@ TEST_F(WaitTaskTest, UnknownContainerIsAnErrorListingNames) {
   script.Install(h.aws);
   EXPECT_EQ(Run(Args({"--container", "db"})), 1);
   EXPECT_THAT(h.err.str(), HasSubstr("app, sidecar"));
+  EXPECT_EQ(h.aws.CountOf("DescribeTaskDefinition"), 0u) << "the task lists its containers";
 }
 
 TEST_F(WaitTaskTest, MissingExitCodeIsFailure) {
