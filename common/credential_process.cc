@@ -82,7 +82,7 @@ std::optional<std::chrono::system_clock::time_point> ParseCredentialTimestamp(
     std::string_view text) {
   using namespace std::chrono;
   size_t pos = 0;
-  int year, month, day, hour, minute, second;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!ReadNumber(text, pos, 4, year) || !Expect(text, pos, '-') ||
       !ReadNumber(text, pos, 2, month) || !Expect(text, pos, '-') ||
       !ReadNumber(text, pos, 2, day)) {
