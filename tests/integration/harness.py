@@ -558,18 +558,20 @@ def _read_text(path):
         return f.read().decode("utf-8", "replace")
 
 
-def tool_path(name):
-    """The built tool. Skips the test if the tool has no source yet."""
-    path = os.path.join(BIN_DIR, name)
+def tool_path(name, bin_dir=None):
+    """The built tool (in bin_dir, default BIN_DIR). Skips the test if the
+    tool has no source yet."""
+    bin_dir = bin_dir or BIN_DIR
+    path = os.path.join(bin_dir, name)
     if not os.path.exists(path):
         if not os.path.exists(os.path.join(SOURCE_DIR, "tools", name,
                                            "main.cpp")):
             raise unittest.SkipTest(f"{name} does not exist yet")
-        raise AssertionError(f"{name} is not built in {BIN_DIR}")
+        raise AssertionError(f"{name} is not built in {bin_dir}")
     return path
 
 
-def _prepare(name, args, env, github_actions):
+def _prepare(name, args, env, github_actions, wrapper=None, bin_dir=None):
     env = dict(env if env is not None else {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin")})
     scratch = tempfile.mkdtemp(prefix=f"ecsmig-{name}-")
@@ -580,13 +582,18 @@ def _prepare(name, args, env, github_actions):
             open(env[variable], "wb").close()
     if github_actions:
         env["GITHUB_ACTIONS"] = "true"
-    argv = [tool_path(name)] + [str(a) for a in args]
+    # A wrapper (e.g. valgrind and its flags) goes before the tool's path.
+    argv = [str(w) for w in wrapper or ()] + [tool_path(name, bin_dir)] + [
+        str(a) for a in args]
     return argv, env, scratch
 
 
-def run_tool(name, args, env, timeout=120, github_actions=False, input=None):
-    """Runs BIN_DIR/name with args and env; returns its ToolResult."""
-    argv, env, scratch = _prepare(name, args, env, github_actions)
+def run_tool(name, args, env, timeout=120, github_actions=False, input=None,
+             wrapper=None, bin_dir=None):
+    """Runs BIN_DIR/name (or bin_dir/name) with args and env, under wrapper
+    (argv words put before it) if given; returns its ToolResult."""
+    argv, env, scratch = _prepare(name, args, env, github_actions, wrapper,
+                                  bin_dir)
     if isinstance(input, str):
         input = input.encode()
     started = time.time()
@@ -647,7 +654,10 @@ class RunningTool:
             shutil.rmtree(self._scratch, ignore_errors=True)
 
 
-def start_tool(name, args, env, github_actions=False):
-    """Starts BIN_DIR/name in the background (e.g. to signal it)."""
-    argv, env, scratch = _prepare(name, args, env, github_actions)
+def start_tool(name, args, env, github_actions=False, wrapper=None,
+               bin_dir=None):
+    """Starts BIN_DIR/name (or bin_dir/name, under wrapper as in run_tool) in
+    the background (e.g. to signal it)."""
+    argv, env, scratch = _prepare(name, args, env, github_actions, wrapper,
+                                  bin_dir)
     return RunningTool(argv, env, scratch)

@@ -39,31 +39,33 @@ class PipelineTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.tmp.cleanup()
 
-    def pipeline(self, aws, seeded, env, github_actions=False, extra_run=(), lines=None, verbose=False):
-        """Runs the five tools like a workflow does; returns their results."""
+    def pipeline(self, aws, seeded, env, github_actions=False, extra_run=(), lines=None, verbose=False,
+                 run_tool=harness.run_tool):
+        """Runs the five tools like a workflow does, each through run_tool
+        (test_valgrind's runs them under memcheck); returns their results."""
         v = ["-v"] if verbose else []
         results = {}
-        results["detect"] = harness.run_tool(
+        results["detect"] = run_tool(
             "detect-schema-change", v + ["--repo", self.repo, "--base", "HEAD^", "--head", "HEAD"],
             env, github_actions=github_actions)
         self.assertEqual(results["detect"].returncode, 0, results["detect"].stderr)
         self.assertEqual(results["detect"].outputs["changed"], "true")
-        results["resolve"] = harness.run_tool(
+        results["resolve"] = run_tool(
             "resolve-network", v + ["--cluster", seeded["cluster"], "--service", seeded["service"]],
             env, github_actions=github_actions)
         self.assertEqual(results["resolve"].returncode, 0, results["resolve"].stderr)
-        results["run"] = harness.run_tool(
+        results["run"] = run_tool(
             "run-migration-task",
             v + ["--cluster", seeded["cluster"], "--service", seeded["service"],
                  "--command", "npx prisma migrate deploy"] + list(extra_run),
             env, github_actions=github_actions, timeout=300)
         self.assertEqual(results["run"].returncode, 0, results["run"].stderr)
         task = results["run"].outputs["task_arn"]
-        results["wait"] = harness.run_tool(
+        results["wait"] = run_tool(
             "wait-task", v + ["--cluster", seeded["cluster"], "--task", task, "--timeout", "5m",
                               "--follow-logs"],
             env, github_actions=github_actions, timeout=400)
-        results["logs"] = harness.run_tool(
+        results["logs"] = run_tool(
             "fetch-logs", v + ["--cluster", seeded["cluster"], "--task", task],
             env, github_actions=github_actions, timeout=300)
         return results
