@@ -53,8 +53,8 @@ void StopTask(AwsJsonService& ecs, ToolRun& run, const WaitOptions& options,
 
 }  // namespace
 
-milliseconds PollDue(int poll, Random& random) {
-  return milliseconds(6000LL * poll + static_cast<long long>(250.0 * random.NextDouble()));
+milliseconds PollInterval(Random& random) {
+  return milliseconds(6000 + static_cast<long long>(250.0 * random.NextDouble()));
 }
 
 std::string StopReason(const Environment& env, const std::string& why) {
@@ -123,10 +123,11 @@ WaitOutcome WaitForTask(AwsJsonService& ecs, ToolRun& run, const WaitOptions& op
     return out;
   };
 
-  for (int poll = 0;; ++poll) {
+  while (true) {
     std::string failure;
     std::optional<json> described =
         DescribeOneTask(ecs, options.cluster, options.task.value, &failure);
+    const auto answered = clock.Monotonic();
     if (!described) {
       throw Error("task " + options.task.value + " is not known to cluster " + options.cluster +
                   " (" + failure + "): check --cluster and --task");
@@ -222,9 +223,9 @@ WaitOutcome WaitForTask(AwsJsonService& ecs, ToolRun& run, const WaitOptions& op
     if (!started) until_deadline = std::min(until_deadline, options.start_timeout - now);
     // Sleep until the next call is due (or the deadline), reading the logs
     // every kLogPollInterval meanwhile so they follow the task closely.
-    const auto wake = clock.Monotonic() +
-                      std::max(milliseconds(1),
-                               std::min(PollDue(poll + 1, run.ctx().random) - now, until_deadline));
+    const auto wake = std::max(
+        clock.Monotonic() + milliseconds(1),
+        std::min(answered + PollInterval(run.ctx().random), clock.Monotonic() + until_deadline));
     while (CancelSignal() == 0) {
       auto left = std::chrono::duration_cast<milliseconds>(wake - clock.Monotonic());
       if (left <= milliseconds(0)) break;

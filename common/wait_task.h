@@ -45,16 +45,17 @@ struct WaitOutcome {
   std::vector<std::string> log_tail;  // a failed task's last log lines (with --follow-logs)
 };
 
-// When DescribeTasks call number `poll` (0-based) is due, counted from the
-// first call: poll × 6 s plus up to 250 ms of jitter that only delays it.
-// `aws ecs wait tasks-stopped` calls, then sleeps 6 s after each answer, so
-// at every instant this schedule has made no more calls than that waiter
-// started at the same moment: for any stop time, wait-task notices the stop
-// with at most as many calls (the "never more calls than the waiter").
-// The price: a stop is noticed up to 6 s late (about 3 s on average), as with
-// the waiter; polling faster would cost calls from an account-wide quota many
-// CI jobs share.
-std::chrono::milliseconds PollDue(int poll, Random& random);
+// How long wait-task waits after a DescribeTasks answer before the next call:
+// 6 s plus up to 250 ms of jitter (so many CI jobs do not poll in step).
+// `aws ecs wait tasks-stopped` calls at once, then sleeps 6 s after each
+// answer; so does wait-task, and its jitter only delays. Started together
+// against the same server, wait-task's k-th call is never earlier than the
+// waiter's, so it notices any stop with at most as many calls (the issue's
+// "never more calls than the waiter"); over a long wait the jitter puts it
+// behind. The price: a stop is noticed up to ~6 s late (3 s on average), as
+// with the waiter; polling faster would spend an account-wide ECS quota that
+// many CI jobs share.
+std::chrono::milliseconds PollInterval(Random& random);
 
 // How often --follow-logs reads the logs between two DescribeTasks calls.
 constexpr std::chrono::milliseconds kLogPollInterval{2000};

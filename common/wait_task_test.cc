@@ -293,39 +293,52 @@ TEST_F(WaitTaskTest, UnknownTaskIsAnErrorNotAnEndlessWait) {
   EXPECT_THAT(h.err.str(), HasSubstr("MISSING"));
 }
 
-// `aws ecs wait tasks-stopped` calls at once, then every 6 s (plus each
-// call's latency, ignored here in its favour): a stop at `stop_ms` is seen by
-// its call number ceil(stop/6 s), the first counted as 0.
-int AwsWaiterCalls(long long stop_ms) { return static_cast<int>((stop_ms + 5999) / 6000) + 1; }
+// Each DescribeTasks answer takes this long (the clock advances during the call).
+constexpr long long kLatencyMs = 80;
+
+// `aws ecs wait tasks-stopped` calls at once, then sleeps 6 s after each
+// answer: call k is sent at k × (6 s + latency). A stop at `stop_ms` is seen
+// by the first call sent at or after it; calls are counted from 1.
+int AwsWaiterCalls(long long stop_ms) {
+  const long long period = 6000 + kLatencyMs;
+  return static_cast<int>((stop_ms + period - 1) / period) + 1;
+}
 
 class WaitTaskCallsTest : public WaitTaskTest, public ::testing::WithParamInterface<long long> {};
 
 TEST_P(WaitTaskCallsTest, NeverMoreDescribeTasksCallsThanTheAwsWaiter) {
   const long long stop_ms = GetParam();
+  const auto start = h.clock.Monotonic();
   script.statuses = {"RUNNING"};
-  script.on_call = [this, stop_ms](int) {
-    if (h.clock.total_slept() >= std::chrono::milliseconds(stop_ms)) script.statuses = {"STOPPED"};
+  script.on_call = [&](int) {
+    if (h.clock.Monotonic() - start >= std::chrono::milliseconds(stop_ms))
+      script.statuses = {"STOPPED"};
+    h.clock.Advance(std::chrono::milliseconds(kLatencyMs));
   };
   script.stopped = ExitCodes(0, 0);
   script.Install(h.aws);
   ASSERT_EQ(Run(Args({"--timeout", "2h"})), 0) << h.err.str();
   EXPECT_LE(script.calls, AwsWaiterCalls(stop_ms)) << "stop at " << stop_ms << " ms";
   // ...and not needlessly fewer: the stop is noticed within one interval.
-  EXPECT_LE(h.clock.total_slept(), std::chrono::milliseconds(stop_ms + 6250));
+  EXPECT_LE(h.clock.Monotonic() - start,
+            std::chrono::milliseconds(stop_ms + 6250 + 2 * kLatencyMs));
 }
 
 INSTANTIATE_TEST_SUITE_P(StopTimes, WaitTaskCallsTest,
-                         ::testing::Values(0, 500, 5000, 6000, 6100, 6200, 11999, 12000, 59000,
-                                           180000, 600000, 3600000));
+                         ::testing::Values(0, 500, 5000, 6000, 6079, 6080, 6100, 6200, 11999, 12000,
+                                           12160, 59000, 180000, 600000, 3600000));
 
-TEST(PollDue, OnTheWaitersGridNeverBefore) {
+TEST(PollInterval, SixSecondsAfterTheAnswerPlusJitterThatOnlyDelays) {
   SeededRandom random(3);
-  EXPECT_LT(PollDue(0, random), std::chrono::milliseconds(250));
-  for (int i = 1; i < 500; ++i) {
-    auto due = PollDue(i, random);
-    EXPECT_GE(due, std::chrono::milliseconds(6000LL * i));
-    EXPECT_LT(due, std::chrono::milliseconds(6000LL * i + 250));
+  std::chrono::milliseconds low(7000), high(0);
+  for (int i = 0; i < 500; ++i) {
+    auto interval = PollInterval(random);
+    low = std::min(low, interval);
+    high = std::max(high, interval);
   }
+  EXPECT_GE(low, std::chrono::milliseconds(6000));
+  EXPECT_LT(high, std::chrono::milliseconds(6250));
+  EXPECT_GT(high - low, std::chrono::milliseconds(200)) << "jitter spreads the calls";
 }
 
 TEST_F(WaitTaskTest, FollowLogsPollsDrainsAndPutsTheTailInTheSummary) {
