@@ -60,7 +60,7 @@ for name, value in request.headers.items():
 commands = {
     "ecsmig": [aws_call, "--endpoint-url", endpoint, "ecs", "DescribeServices", body],
     "curl": curl,
-    "awscli": ["aws", "ecs", "describe-services", "--endpoint-url", endpoint,
+    "awscli": [os.environ.get("AWS_CLI", "aws"), "ecs", "describe-services", "--endpoint-url", endpoint,
                "--cluster", "bench", "--services", "api", "--output", "json"],
 }
 

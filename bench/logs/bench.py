@@ -34,6 +34,10 @@ sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
 
 import harness  # noqa: E402
 
+# The aws CLI to measure: bench/run sets AWS_CLI (Debian's v2); `aws` on PATH
+# otherwise. (Python run by pyenv sees pyenv's own `aws` first on PATH.)
+AWS_CLI = os.environ.get("AWS_CLI", "aws")
+
 GROUP = "/ecs/bench"
 STREAM = "ecs/app/0123456789abcdef0123456789abcdef"
 
@@ -41,9 +45,9 @@ CLI_LOOP = r'''
 token=""
 while :; do
   if [ -z "$token" ]; then
-    page=$(aws logs get-log-events --log-group-name "$G" --log-stream-name "$S" --start-from-head --output json)
+    page=$("$AWS_CLI" logs get-log-events --log-group-name "$G" --log-stream-name "$S" --start-from-head --output json)
   else
-    page=$(aws logs get-log-events --log-group-name "$G" --log-stream-name "$S" --start-from-head --next-token "$token" --output json)
+    page=$("$AWS_CLI" logs get-log-events --log-group-name "$G" --log-stream-name "$S" --start-from-head --next-token "$token" --output json)
   fi
   printf '%s\n' "$page" | jq -r '.events[].message'
   next=$(printf '%s\n' "$page" | jq -r '.nextForwardToken')
@@ -54,7 +58,7 @@ done
 
 
 def cli_major():
-    out = subprocess.run(["aws", "--version"], capture_output=True, text=True)
+    out = subprocess.run([AWS_CLI, "--version"], capture_output=True, text=True)
     match = re.search(r"aws-cli/(\d+)", out.stdout + out.stderr)
     return int(match.group(1)) if match else 0
 
@@ -105,7 +109,7 @@ def main():
               f"endpoint: the localaws proxy {aws.endpoint} (SigV4-checked, counted)",
               file=sys.stderr)
         env = aws.env()
-        env.update({"G": GROUP, "S": STREAM, "AWS_DEFAULT_REGION": aws.region})
+        env.update({"G": GROUP, "S": STREAM, "AWS_DEFAULT_REGION": aws.region, "AWS_CLI": AWS_CLI})
 
         results = [measure(aws, "fetch-logs",
                            [fetch_logs, "--log-group", GROUP, "--log-stream", STREAM,
@@ -113,11 +117,11 @@ def main():
         results.append(measure(aws, "cli-get-log-events", ["bash", "-c", CLI_LOOP], env,
                                messages, args.runs))
         if cli_major() >= 2:
-            tail = ["aws", "logs", "tail", GROUP, "--log-stream-names", STREAM, "--since", "1d",
+            tail = [AWS_CLI, "logs", "tail", GROUP, "--log-stream-names", STREAM, "--since", "1d",
                     "--format", "short"]
             name = "cli-logs-tail"
         else:
-            tail = ["aws", "logs", "filter-log-events", "--log-group-name", GROUP,
+            tail = [AWS_CLI, "logs", "filter-log-events", "--log-group-name", GROUP,
                     "--log-stream-names", STREAM, "--output", "text", "--query",
                     "events[].[message]"]
             name = "cli-filter-log-events (v1: no `logs tail`)"

@@ -9,7 +9,7 @@ set -euo pipefail
 repo="$1" base="$2" head="$3" cluster="$4" service="$5" container="$6" group="$7" prefix="$8"
 here="$(cd "$(dirname "$0")" && pwd)"
 : "${ENDPOINT:?}"
-aws_ecs() { aws --endpoint-url "$ENDPOINT" ecs "$@"; }
+aws_ecs() { "${AWS_CLI:-aws}" --endpoint-url "$ENDPOINT" ecs "$@"; }
 
 if ! git -C "$repo" diff --name-only "$base" "$head" -- \
     ':(glob)**/schema.prisma' ':(glob)**/prisma/schema/**/*.prisma' ':(glob)**/migrations/**' |

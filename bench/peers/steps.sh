@@ -14,10 +14,10 @@ set -euo pipefail
 step="$1"; shift
 case "$step" in
   resolve)
-    aws --endpoint-url "$ENDPOINT" ecs describe-services --cluster "$1" --services "$2" \
+    "${AWS_CLI:-aws}" --endpoint-url "$ENDPOINT" ecs describe-services --cluster "$1" --services "$2" \
       --query 'services[0].networkConfiguration.awsvpcConfiguration' --output json ;;
   start)
-    aws --endpoint-url "$ENDPOINT" ecs run-task --cluster "$1" --launch-type FARGATE \
+    "${AWS_CLI:-aws}" --endpoint-url "$ENDPOINT" ecs run-task --cluster "$1" --launch-type FARGATE \
       --task-definition "$2" \
       --network-configuration "awsvpcConfiguration={subnets=[$4],securityGroups=[$5],assignPublicIp=DISABLED}" \
       --overrides "{\"containerOverrides\":[{\"name\":\"$3\",\"command\":[\"npx\",\"prisma\",\"migrate\",\"deploy\"]}]}" \
@@ -25,15 +25,15 @@ case "$step" in
   wait)
     # The CLI's waiter: DescribeTasks every 6 s, up to 100 times.
     # (The exit code then takes one more describe-tasks; see pipeline.sh.)
-    aws --endpoint-url "$ENDPOINT" ecs wait tasks-stopped --cluster "$1" --tasks "$2" ;;
+    "${AWS_CLI:-aws}" --endpoint-url "$ENDPOINT" ecs wait tasks-stopped --cluster "$1" --tasks "$2" ;;
   logs)
     token=""
     while :; do
       if [ -z "$token" ]; then
-        page=$(aws --endpoint-url "$ENDPOINT" logs get-log-events --log-group-name "$1" \
+        page=$("${AWS_CLI:-aws}" --endpoint-url "$ENDPOINT" logs get-log-events --log-group-name "$1" \
           --log-stream-name "$2" --start-from-head --output json)
       else
-        page=$(aws --endpoint-url "$ENDPOINT" logs get-log-events --log-group-name "$1" \
+        page=$("${AWS_CLI:-aws}" --endpoint-url "$ENDPOINT" logs get-log-events --log-group-name "$1" \
           --log-stream-name "$2" --start-from-head --next-token "$token" --output json)
       fi
       printf '%s\n' "$page" | jq -r '.events[].message'

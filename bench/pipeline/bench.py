@@ -94,7 +94,8 @@ class Bench:
         self.node_dir = os.path.abspath(args.node_dir)
         self.scratch = tempfile.mkdtemp(prefix="ecsmig-bench-")
         self.env = aws.env(ENDPOINT=aws.endpoint, AWS_DEFAULT_REGION=aws.region,
-                           NODE_PATH=os.path.join(self.node_dir, "node_modules"))
+                           NODE_PATH=os.path.join(self.node_dir, "node_modules"),
+                           AWS_CLI=os.environ.get("AWS_CLI", "aws"))
         self.seeded = aws.seed_service(cluster="bench", service="api")
         self.output = os.path.join(self.scratch, "github_output")
 
