@@ -45,9 +45,9 @@ CLI_LOOP = r'''
 token=""
 while :; do
   if [ -z "$token" ]; then
-    page=$("$AWS_CLI" logs get-log-events --log-group-name "$G" --log-stream-name "$S" --start-from-head --output json)
+    page=$("$AWS_CLI" --endpoint-url "$ENDPOINT" logs get-log-events --log-group-name "$G" --log-stream-name "$S" --start-from-head --output json)
   else
-    page=$("$AWS_CLI" logs get-log-events --log-group-name "$G" --log-stream-name "$S" --start-from-head --next-token "$token" --output json)
+    page=$("$AWS_CLI" --endpoint-url "$ENDPOINT" logs get-log-events --log-group-name "$G" --log-stream-name "$S" --start-from-head --next-token "$token" --output json)
   fi
   printf '%s\n' "$page" | jq -r '.events[].message'
   next=$(printf '%s\n' "$page" | jq -r '.nextForwardToken')
@@ -63,7 +63,9 @@ def cli_major():
     return int(match.group(1)) if match else 0
 
 
-def measure(aws, name, argv, env, expected, runs):
+def measure(aws, name, argv, env, expected, runs, message_of=None):
+    """message_of: turns an output line into the event's message (for
+    readers that print more than the message)."""
     walls, rss, calls, correct = [], [], None, True
     for _ in range(runs):
         aws.reset_stats()
@@ -78,6 +80,8 @@ def measure(aws, name, argv, env, expected, runs):
             lines = out.read().decode("utf-8", "replace").split("\n")
             if lines and lines[-1] == "":
                 lines.pop()
+            if message_of:
+                lines = [message_of(line) for line in lines]
             correct = correct and lines == expected
             text = open(timing.name).read()
             rss.append(int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)[1]))
@@ -109,7 +113,9 @@ def main():
               f"endpoint: the localaws proxy {aws.endpoint} (SigV4-checked, counted)",
               file=sys.stderr)
         env = aws.env()
-        env.update({"G": GROUP, "S": STREAM, "AWS_DEFAULT_REGION": aws.region, "AWS_CLI": AWS_CLI})
+        env.update({"G": GROUP, "S": STREAM, "AWS_DEFAULT_REGION": aws.region, "AWS_CLI": AWS_CLI,
+                    # CLI v2 before 2.13 ignores AWS_ENDPOINT_URL: pass it as a flag.
+                    "ENDPOINT": aws.endpoint})
 
         results = [measure(aws, "fetch-logs",
                            [fetch_logs, "--log-group", GROUP, "--log-stream", STREAM,
@@ -117,15 +123,17 @@ def main():
         results.append(measure(aws, "cli-get-log-events", ["bash", "-c", CLI_LOOP], env,
                                messages, args.runs))
         if cli_major() >= 2:
-            tail = [AWS_CLI, "logs", "tail", GROUP, "--log-stream-names", STREAM, "--since", "1d",
+            tail = [AWS_CLI, "--endpoint-url", aws.endpoint, "logs", "tail", GROUP, "--log-stream-names", STREAM, "--since", "1d",
                     "--format", "short"]
             name = "cli-logs-tail"
         else:
-            tail = [AWS_CLI, "logs", "filter-log-events", "--log-group-name", GROUP,
+            tail = [AWS_CLI, "--endpoint-url", aws.endpoint, "logs", "filter-log-events", "--log-group-name", GROUP,
                     "--log-stream-names", STREAM, "--output", "text", "--query",
                     "events[].[message]"]
             name = "cli-filter-log-events (v1: no `logs tail`)"
-        results.append(measure(aws, name, tail, env, messages, args.runs))
+        # `logs tail --format short` prints "TIMESTAMP MESSAGE".
+        strip = (lambda line: line.split(" ", 1)[-1]) if name == "cli-logs-tail" else None
+        results.append(measure(aws, name, tail, env, messages, args.runs, message_of=strip))
 
     base = results[0]["wall_median_s"]
     print(f"{'reader':44} {'wall(med)':>10} {'x slower':>9} {'RSS MB':>7}  calls  exact")
