@@ -180,7 +180,9 @@ def main():
         add("")
         add(f"{w['tasks']} tasks per waiter, RUNNING for a random "
             f"{w['lifetime_min']:g}–{w['lifetime_max']:g} s (same lifetimes for every waiter, "
-            "seeded), all waited on at once. Delay = the waiter's exit minus the task's "
+            "seeded), waited on concurrently; each lifetime's three tasks start together, 2 s "
+            "after the previous three, so the waiters' start-ups do not queue for the CPUs. "
+            "Delay = the waiter's exit minus the task's "
             "`stoppedAt`; calls = DescribeTasks requests for that task at the proxy.")
         add("")
         add("| waiter | delay p50 s | p90 s | min–max s | DescribeTasks per task (median) | max | total |")

@@ -3,7 +3,8 @@ exit, and how many DescribeTasks calls did it make for that task?
 
 For each of N lifetimes drawn uniformly from [min, max] seconds (time spent
 RUNNING; the lifecycle layer's `script_next_task`), one task per waiter is
-started with that lifecycle, and all waiters poll at once:
+started with that lifecycle (a group of three, one per waiter, every 2 s),
+and the waiters poll concurrently:
 
   ecsmig        wait-task --cluster C --task ARN
   aws-cli       aws ecs wait tasks-stopped (DescribeTasks every 6 s)
@@ -23,6 +24,7 @@ import threading
 import time
 
 WAITERS = ("ecsmig", "aws-cli", "node-sdk")
+GROUP_STAGGER_S = 2.0
 
 
 def _argv(waiter, bin_dir, node_dir, cluster, arn, output):
@@ -43,6 +45,12 @@ def run(aws, seeded, bin_dir, env, tasks, lifetime_min, lifetime_max, rng, node_
     scratch = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"wait-bench-{os.getpid()}")
     os.makedirs(scratch, exist_ok=True)
     lifetimes = [rng.uniform(lifetime_min, lifetime_max) for _ in range(tasks)]
+    threads = []
+
+    def reap(entry):
+        entry["stderr"] = entry["proc"].stderr.read()
+        entry["proc"].wait()
+        entry["exited"] = time.time()
     for index, lifetime in enumerate(lifetimes):
         for waiter in WAITERS:
             aws.script_next_task(statuses=(("PROVISIONING", 0.2), ("PENDING", 0.3),
@@ -57,15 +65,15 @@ def run(aws, seeded, bin_dir, env, tasks, lifetime_min, lifetime_max, rng, node_
             proc = subprocess.Popen(_argv(waiter, bin_dir, node_dir, cluster, arn, output),
                                     env=env, stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE)
-            runs.append({"waiter": waiter, "arn": arn, "lifetime": lifetime, "proc": proc})
+            entry = {"waiter": waiter, "arn": arn, "lifetime": lifetime, "proc": proc}
+            runs.append(entry)
+            threads.append(threading.Thread(target=reap, args=(entry,)))
+            threads[-1].start()
+        # Let this group's waiters start before the next group's: started all
+        # at once, 24 aws CLIs queue for two CPUs, and a CLI that needs 10 s
+        # to make its first call looks as if it polled less.
+        time.sleep(GROUP_STAGGER_S)
 
-    def reap(entry):
-        entry["stderr"] = entry["proc"].stderr.read()
-        entry["proc"].wait()
-        entry["exited"] = time.time()
-    threads = [threading.Thread(target=reap, args=(entry,)) for entry in runs]
-    for thread in threads:
-        thread.start()
     for thread in threads:
         thread.join()
 
