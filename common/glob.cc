@@ -1,6 +1,7 @@
 #include "common/glob.h"
 
 #include <algorithm>
+#include <cstdint>
 
 #include "common/error.h"
 
@@ -96,9 +97,26 @@ ClassResult MatchClass(std::string_view pat, size_t open, unsigned char c) {
   return r;
 }
 
+// dowild() below is git's backtracking, which is exponential on patterns such
+// as `**/**/**/*/…` against paths with many slashes (the glob fuzzer found
+// one that ran for minutes). Its result depends only on (p, t), so once a
+// match has made kMemoAfterCalls calls, results are remembered per (p, t):
+// at most |pattern| × |path| distinct calls, each looping over the path. Paths
+// and patterns that match in a few calls (every real one) allocate nothing.
+constexpr long kMemoAfterCalls = 4096;
+
+struct WildMemo {
+  long calls = 0;
+  size_t width = 0;            // text.size() + 1
+  std::vector<uint8_t> cells;  // 0: not known yet, else 1 + the Wild value
+};
+
+Wild DoWild(std::string_view pat, size_t p, std::string_view text, size_t t, WildMemo& memo);
+
 // git's dowild() semantics with WM_PATHNAME, over string_views (the end of a
-// view is the end of the string).
-Wild DoWild(std::string_view pat, size_t p, std::string_view text, size_t t) {
+// view is the end of the string). Recursion goes through DoWild.
+Wild DoWildUncached(std::string_view pat, size_t p, std::string_view text, size_t t,
+                    WildMemo& memo) {
   for (; p < pat.size(); ++p, ++t) {
     unsigned char pc = static_cast<unsigned char>(pat[p]);
     if (t >= text.size() && pc != '*') return Wild::kAbortAll;
@@ -135,7 +153,7 @@ Wild DoWild(std::string_view pat, size_t p, std::string_view text, size_t t) {
           if (starts_component && ends_component) {
             // `**/` may match no directory at all: try the rest right here.
             if (next < pat.size() && pat[next] == '/' &&
-                DoWild(pat, next + 1, text, t) == Wild::kMatch) {
+                DoWild(pat, next + 1, text, t, memo) == Wild::kMatch) {
               return Wild::kMatch;
             }
             match_slash = true;
@@ -166,7 +184,7 @@ Wild DoWild(std::string_view pat, size_t p, std::string_view text, size_t t) {
               return Wild::kNoMatch;
             }
           }
-          Wild m = DoWild(pat, next, text, t);
+          Wild m = DoWild(pat, next, text, t, memo);
           if (m != Wild::kNoMatch) {
             if (!match_slash || m != Wild::kAbortToStarStar) return m;
           } else if (!match_slash && text[t] == '/') {
@@ -181,10 +199,28 @@ Wild DoWild(std::string_view pat, size_t p, std::string_view text, size_t t) {
   return t < text.size() ? Wild::kNoMatch : Wild::kMatch;
 }
 
+Wild DoWild(std::string_view pat, size_t p, std::string_view text, size_t t, WildMemo& memo) {
+  const bool cacheable = p <= pat.size() && t <= text.size();
+  if (!memo.cells.empty()) {
+    if (cacheable && memo.cells[p * memo.width + t] != 0) {
+      return static_cast<Wild>(memo.cells[p * memo.width + t] - 1);
+    }
+  } else if (++memo.calls > kMemoAfterCalls) {
+    memo.width = text.size() + 1;
+    memo.cells.assign((pat.size() + 1) * memo.width, 0);
+  }
+  Wild result = DoWildUncached(pat, p, text, t, memo);
+  if (cacheable && !memo.cells.empty()) {
+    memo.cells[p * memo.width + t] = static_cast<uint8_t>(static_cast<int>(result) + 1);
+  }
+  return result;
+}
+
 }  // namespace
 
 bool WildMatch(std::string_view pattern, std::string_view text) {
-  return DoWild(pattern, 0, text, 0) == Wild::kMatch;
+  WildMemo memo;
+  return DoWild(pattern, 0, text, 0, memo) == Wild::kMatch;
 }
 
 GlobPattern::GlobPattern(std::string pattern) : pattern_(std::move(pattern)) {
@@ -247,8 +283,9 @@ bool GlobPattern::Matches(std::string_view path) const {
   if (LiteralCovers(path)) return true;
   if (literal_prefix_.size() == pattern_.size()) return false;
   if (path.compare(0, literal_prefix_.size(), literal_prefix_) != 0) return false;
+  WildMemo memo;
   return DoWild(std::string_view(pattern_).substr(literal_prefix_.size()), 0,
-                path.substr(literal_prefix_.size()), 0) == Wild::kMatch;
+                path.substr(literal_prefix_.size()), 0, memo) == Wild::kMatch;
 }
 
 bool GlobPattern::MayMatchBelow(std::string_view dir) const {

@@ -133,5 +133,23 @@ TEST(PathFilter, RejectsBareExclamationMark) {
   EXPECT_THROW(PathFilter({""}), UsageError);
 }
 
+// Found by the glob fuzzer: git's backtracking tries every way of giving
+// the slashes to the `**/`s, C(60, 12) ≈ 10^12 here; remembered results per
+// (pattern, path) position make it polynomial. (Without them this test does
+// not finish.)
+TEST(WildMatch, ManyDoubleStarsAgainstManySlashesStayPolynomial) {
+  std::string pattern;
+  for (int i = 0; i < 12; ++i) pattern += "**/";
+  std::string deep;
+  for (int i = 0; i < 60; ++i) deep += "a/";
+  EXPECT_FALSE(WildMatch(pattern + "*/x", deep + "b"));
+  EXPECT_TRUE(WildMatch(pattern + "*/x", deep + "c/x"));
+  EXPECT_FALSE(GlobPattern(pattern + "*/x").Matches(deep + "b"));
+  EXPECT_TRUE(GlobPattern(pattern + "*/x").Matches(deep + "c/x"));
+  // Fewer directories than `**/`s: each may match none.
+  EXPECT_TRUE(WildMatch(pattern + "x", "x"));
+  EXPECT_FALSE(WildMatch(pattern + "x/y", "x"));
+}
+
 }  // namespace
 }  // namespace ecsmig
