@@ -138,7 +138,6 @@ WaitOutcome WaitForTask(AwsJsonService& ecs, ToolRun& run, const WaitOptions& op
     if (first) {
       first = false;
       MaskOverrideEnvironment(task, log);
-      if (options.follow_logs && follower_factory) load_task_definition();
       if (!options.container.empty()) {
         // The task lists its containers; the task definition only when it does not.
         std::vector<std::string> names;
