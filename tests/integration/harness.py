@@ -654,10 +654,7 @@ class RunningTool:
             shutil.rmtree(self._scratch, ignore_errors=True)
 
 
-def start_tool(name, args, env, github_actions=False, wrapper=None,
-               bin_dir=None):
-    """Starts BIN_DIR/name (or bin_dir/name, under wrapper as in run_tool) in
-    the background (e.g. to signal it)."""
-    argv, env, scratch = _prepare(name, args, env, github_actions, wrapper,
-                                  bin_dir)
+def start_tool(name, args, env, github_actions=False):
+    """Starts BIN_DIR/name in the background (e.g. to signal it)."""
+    argv, env, scratch = _prepare(name, args, env, github_actions)
     return RunningTool(argv, env, scratch)
