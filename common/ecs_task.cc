@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <limits>
 
 #include "common/error.h"
 
@@ -75,13 +76,6 @@ bool IsInfraReason(const std::string& reason) {
 }
 
 }  // namespace
-
-std::string JsonString(const json& object, const char* field, const std::string& fallback) {
-  if (!object.is_object()) return fallback;
-  auto it = object.find(field);
-  if (it == object.end() || !it->is_string()) return fallback;
-  return it->get<std::string>();
-}
 
 AwsClientFactory RealAwsClientFactory() {
   return [](AwsService service, const AwsSettings& settings, ToolRun& run) {
@@ -422,6 +416,23 @@ const char* TaskResultName(TaskResult result) {
   return "failed";
 }
 
+std::optional<int> ContainerExitCode(const json& container) {
+  std::optional<long long> code = JsonIntegerField(container, "exitCode");
+  if (!code || *code < std::numeric_limits<int>::min() || *code > std::numeric_limits<int>::max())
+    return std::nullopt;
+  return static_cast<int>(*code);
+}
+
+bool EveryContainerExitedZero(const json& task) {
+  if (!task.is_object() || !task.contains("containers") || !task["containers"].is_array() ||
+      task["containers"].empty())
+    return false;
+  for (const auto& c : task["containers"]) {
+    if (ContainerExitCode(c) != 0) return false;
+  }
+  return true;
+}
+
 TaskOutcome ClassifyStoppedTask(const json& task, const std::vector<std::string>& essential,
                                 const std::string& container) {
   TaskOutcome out;
@@ -438,11 +449,6 @@ TaskOutcome ClassifyStoppedTask(const json& task, const std::vector<std::string>
       if (StringField(c, "name") == name) return &c;
     }
     return nullptr;
-  };
-  auto exit_code_of = [](const json& c) -> std::optional<int> {
-    if (c.contains("exitCode") && c["exitCode"].is_number_integer())
-      return c["exitCode"].get<int>();
-    return std::nullopt;
   };
 
   // Which containers decide: the chosen one, else the essential ones (every
@@ -476,7 +482,7 @@ TaskOutcome ClassifyStoppedTask(const json& task, const std::vector<std::string>
     out.container = infra_container;
     out.container_reason = infra_reason;
     if (!infra_container.empty()) {
-      if (const json* c = find(infra_container)) out.container_exit_code = exit_code_of(*c);
+      if (const json* c = find(infra_container)) out.container_exit_code = ContainerExitCode(*c);
     }
     out.explanation = "stopCode " +
                       (out.stop_code.empty() ? std::string("(none)") : out.stop_code) +
@@ -489,7 +495,7 @@ TaskOutcome ClassifyStoppedTask(const json& task, const std::vector<std::string>
 
   for (const auto& name : deciding) {
     const json* c = find(name);
-    std::optional<int> code = c ? exit_code_of(*c) : std::nullopt;
+    std::optional<int> code = c ? ContainerExitCode(*c) : std::nullopt;
     if (code && *code == 0) continue;
     out.container = name;
     out.container_reason = c ? StringField(*c, "reason") : "";

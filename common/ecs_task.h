@@ -14,6 +14,7 @@
 #include "common/aws.h"
 #include "common/env.h"
 #include "common/github.h"
+#include "common/json_field.h"
 #include "common/random.h"
 
 namespace ecsmig {
@@ -121,11 +122,6 @@ std::string Sha256Hex(const std::string& data);
 
 // ---- Tasks -------------------------------------------------------------------
 
-// object[field] when `object` is an object and the field a string, else
-// `fallback`: answers from the wire are read without trusting their shape.
-std::string JsonString(const nlohmann::json& object, const char* field,
-                       const std::string& fallback = "");
-
 // DescribeTasks for one task. Returns the task object, or nullopt when ECS
 // reports it in `failures` (e.g. MISSING); `failure_reason` then holds the reason.
 std::optional<nlohmann::json> DescribeOneTask(AwsJsonService& ecs, const std::string& cluster,
@@ -179,6 +175,15 @@ struct TaskOutcome {
   std::string stopped_reason;
   std::string explanation;  // one line for the log and the annotation
 };
+
+// A container's exitCode as ECS reported it; nullopt when it has none (or
+// one no int holds).
+std::optional<int> ContainerExitCode(const nlohmann::json& container);
+
+// True when the task lists containers and every one exited 0: then the task
+// succeeded whichever of them are essential, and wait-task needs no task
+// definition to say so.
+bool EveryContainerExitedZero(const nlohmann::json& task);
 
 // Classifies a STOPPED task. `essential` lists the essential containers (from
 // the task definition); `container`, when non-empty, is the one whose exit code

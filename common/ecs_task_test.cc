@@ -232,6 +232,29 @@ TEST(ClassifyStoppedTask, ExitCodesPassThrough) {
   EXPECT_EQ(odd.exit_code, 1);
 }
 
+// An exit code no int holds must not wrap: 4294967296 once read as 0, success.
+TEST(ClassifyStoppedTask, ExitCodesNoIntHoldsAreMissingNotZero) {
+  for (const char* code : {"4294967296", "1e300", "0.5", "\"0\""}) {
+    json task = Stopped(json::parse(std::string(R"([{"name":"app","exitCode":)") + code + "}]"));
+    TaskOutcome out = ClassifyStoppedTask(task, {"app"}, "");
+    EXPECT_EQ(out.result, TaskResult::kFailed) << code;
+    EXPECT_EQ(out.exit_code, 1) << code;
+    EXPECT_FALSE(out.container_exit_code) << code;
+    EXPECT_FALSE(EveryContainerExitedZero(task)) << code;
+  }
+}
+
+TEST(EveryContainerExitedZero, OnlyWhenEveryListedContainerReportsZero) {
+  EXPECT_TRUE(EveryContainerExitedZero(
+      Stopped(json::parse(R"([{"name":"app","exitCode":0},{"name":"side","exitCode":0}])"))));
+  EXPECT_FALSE(EveryContainerExitedZero(
+      Stopped(json::parse(R"([{"name":"app","exitCode":0},{"name":"side","exitCode":2}])"))));
+  EXPECT_FALSE(EveryContainerExitedZero(
+      Stopped(json::parse(R"([{"name":"app","exitCode":0},{"name":"side"}])"))));
+  EXPECT_FALSE(EveryContainerExitedZero(Stopped(json::array())));
+  EXPECT_FALSE(EveryContainerExitedZero(json::array()));
+}
+
 TEST(ClassifyStoppedTask, InfrastructureFailuresAre125WithTheReasons) {
   TaskOutcome pull = ClassifyStoppedTask(
       Stopped(json::parse(

@@ -6,18 +6,20 @@
 #endif
 
 #include "common/error.h"
+#include "common/json_field.h"
 #include "common/rate_limiter.h"
 
 namespace ecsmig {
 namespace {
 
+// An integer field of an event; absent or null reads as 0. A value no
+// integer holds (1e300, "12") is a malformed answer, not a number to guess.
 long long IntField(const nlohmann::json& object, const char* name) {
   auto it = object.find(name);
   if (it == object.end() || it->is_null()) return 0;
-  if (it->is_number_integer() || it->is_number_unsigned()) return it->get<long long>();
-  if (it->is_number_float()) return static_cast<long long>(it->get<double>());
+  if (std::optional<long long> value = JsonInteger(*it)) return *value;
   throw Error(std::string("CloudWatch Logs GetLogEvents: malformed answer (") + name +
-              " is not a number)");
+              " is not an integer)");
 }
 
 }  // namespace

@@ -42,6 +42,10 @@ TEST(ParseGetLogEventsResponse, ReadsEventsAndToken) {
 TEST(ParseGetLogEventsResponse, ToleratesMissingOptionalParts) {
   EXPECT_TRUE(ParseGetLogEventsResponse(json::object()).events.empty());
   EXPECT_EQ(ParseGetLogEventsResponse(json::parse(R"({"events":null})")).next_forward_token, "");
+  EXPECT_EQ(ParseGetLogEventsResponse(json::parse(R"({"events":[{"timestamp":1.7e12}]})"))
+                .events.at(0)
+                .timestamp,
+            1700000000000LL);
   EXPECT_EQ(ParseGetLogEventsResponse(json::parse(R"({"events":[{"timestamp":1}]})"))
                 .events.at(0)
                 .message,
@@ -49,8 +53,12 @@ TEST(ParseGetLogEventsResponse, ToleratesMissingOptionalParts) {
 }
 
 TEST(ParseGetLogEventsResponse, RejectsMalformedAnswers) {
-  for (const char* bad : {R"([])", R"("x")", R"({"events":{}})", R"({"events":[1]})",
-                          R"({"events":[{"message":5}]})", R"({"events":[{"timestamp":"x"}]})"}) {
+  for (const char* bad :
+       {R"([])", R"("x")", R"({"events":{}})", R"({"events":[1]})", R"({"events":[{"message":5}]})",
+        R"({"events":[{"timestamp":"x"}]})",
+        // the log_events fuzzer's finding: no integer holds these
+        R"({"events":[{"timestamp":1e300}]})", R"({"events":[{"ingestionTime":-1e300}]})",
+        R"({"events":[{"timestamp":18446744073709551615}]})"}) {
     EXPECT_THROW(ParseGetLogEventsResponse(json::parse(bad)), Error) << bad;
   }
 }

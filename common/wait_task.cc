@@ -21,19 +21,6 @@ bool IsStartedStatus(const std::string& status) {
          status == "DEPROVISIONING" || status == "STOPPED";
 }
 
-// True when the task lists containers and every one has exit code 0: then the
-// task succeeded whichever of them are essential.
-bool EveryContainerExitedZero(const json& task) {
-  if (!task.contains("containers") || !task["containers"].is_array() || task["containers"].empty())
-    return false;
-  for (const auto& c : task["containers"]) {
-    if (!c.is_object() || !c.contains("exitCode") || !c["exitCode"].is_number_integer() ||
-        c["exitCode"].get<long long>() != 0)
-      return false;
-  }
-  return true;
-}
-
 std::string Seconds(milliseconds d) { return FormatDuration(d); }
 
 std::string SignalName(int sig) { return sig == SIGINT ? "SIGINT" : "SIGTERM"; }
@@ -102,7 +89,9 @@ WaitOutcome WaitForTask(AwsJsonService& ecs, ToolRun& run, const WaitOptions& op
   auto finish_duration = [&] {
     auto started_at = TaskTimestamp(task, "startedAt");
     auto stopped_at = TaskTimestamp(task, "stoppedAt");
-    if (started_at && stopped_at && *stopped_at >= *started_at) {
+    // A difference no plausible task has (a malformed answer) falls back to
+    // our own clock rather than to what llround makes of it.
+    if (started_at && stopped_at && *stopped_at >= *started_at && *stopped_at - *started_at < 1e9) {
       out.duration_seconds = std::llround(*stopped_at - *started_at);
     } else {
       out.duration_seconds = std::llround(elapsed().count() / 1000.0);
