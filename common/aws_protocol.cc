@@ -259,6 +259,9 @@ std::optional<std::chrono::system_clock::time_point> ParseHttpDate(const std::st
   std::tm tm{};
   const char* end = strptime(text.c_str(), "%a, %d %b %Y %H:%M:%S", &tm);
   if (end == nullptr) return std::nullopt;
+  // system_clock holds years 1677-2262 in nanoseconds; a Date beyond would
+  // overflow the conversion (and no server's clock is there).
+  if (tm.tm_year < 70 || tm.tm_year > 300) return std::nullopt;
   time_t seconds = timegm(&tm);
   if (seconds == static_cast<time_t>(-1)) return std::nullopt;
   return std::chrono::system_clock::from_time_t(seconds);

@@ -164,6 +164,13 @@ TEST(HttpDateTest, ParsesRfc1123) {
   EXPECT_FALSE(ParseHttpDate("yesterday").has_value());
 }
 
+// Beyond 2262 the conversion to system_clock's nanoseconds would overflow.
+TEST(HttpDateTest, DatesSystemClockCannotHoldAreRefused) {
+  EXPECT_FALSE(ParseHttpDate("Fri, 31 Dec 9999 23:59:59 GMT").has_value());
+  EXPECT_FALSE(ParseHttpDate("Fri, 01 Jan 1600 00:00:00 GMT").has_value());
+  EXPECT_TRUE(ParseHttpDate("Tue, 01 Jan 2199 00:00:00 GMT").has_value());
+}
+
 // ---- The request loop ------------------------------------------------------------
 
 class ExecutorTest : public testing::Test {

@@ -1,23 +1,14 @@
 // StsApi over awsQuery: the form-encoded request, the XML answer.
 #include "common/sts.h"
 
-#include <ctime>
-
 #include "common/aws_protocol.h"
+#include "common/credential_process.h"
 #include "common/endpoints.h"
 #include "common/error.h"
 #include "common/retry.h"
 
 namespace ecsmig {
 namespace {
-
-// "2026-11-22T05:30:15Z", with optional fractional seconds; UTC assumed.
-std::optional<std::chrono::system_clock::time_point> ParseIsoTime(const std::string& text) {
-  std::tm tm{};
-  const char* end = strptime(text.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
-  if (end == nullptr) return std::nullopt;
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
-}
 
 class StsClient : public StsApi {
  public:
@@ -95,7 +86,7 @@ class StsClient : public StsApi {
       out.secret_access_key = field("SecretAccessKey");
       out.session_token = field("SessionToken");
       std::string expiration = field("Expiration");
-      out.expiration = expiration.empty() ? std::nullopt : ParseIsoTime(expiration);
+      out.expiration = expiration.empty() ? std::nullopt : ParseCredentialTimestamp(expiration);
       return !out.access_key_id.empty() && !out.secret_access_key.empty() &&
              !out.session_token.empty() && out.expiration.has_value();
     });

@@ -58,6 +58,17 @@ TEST_F(StsTest, AssumeRoleWithWebIdentityIsUnsignedAndParsesCredentials) {
   EXPECT_EQ(http_.RequestHeader(0, "Authorization"), "");
 }
 
+// An Expiration beyond what system_clock holds (its conversion once
+// overflowed) is a malformed answer, not credentials that never expire.
+TEST_F(StsTest, AnExpirationOutOfRangeIsAMalformedAnswer) {
+  std::string answer = Answer("AssumeRoleWithWebIdentity");
+  answer.replace(answer.find("2026-01-01T01:00:00.000Z"), 24, "9999-12-31T23:59:59Z");
+  for (int i = 0; i < 5; ++i) http_.Respond(200, answer);
+  EXPECT_THROW(Sts()->AssumeRoleWithWebIdentity("arn:aws:iam::1:role/r", "s", "jwt",
+                                                std::chrono::seconds(900)),
+               Error);
+}
+
 TEST_F(StsTest, AssumeRoleIsSignedWithTheSourceCredentials) {
   http_.Respond(200, Answer("AssumeRole"));
   Credentials credentials =
