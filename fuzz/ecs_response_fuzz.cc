@@ -59,6 +59,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (value.is_object()) {
     ecsmig::NetworkMode(value);
     ecsmig::ClassifyStoppedTask(value, ecsmig::ContainerNames(value, true), "");
+    // wait-task skips the task definition when every container exited 0: the
+    // classification without it must then be success or an infrastructure failure.
+    if (ecsmig::EveryContainerExitedZero(value) &&
+        ecsmig::ClassifyStoppedTask(value, {}, "").result == ecsmig::TaskResult::kFailed)
+      __builtin_trap();
     ecsmig::TaskTag(value, "k");
   }
   return 0;
