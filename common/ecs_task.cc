@@ -35,13 +35,6 @@ std::string JoinNames(const std::vector<std::string>& names) {
   return out.empty() ? "(none)" : out;
 }
 
-std::string StringField(const json& object, const char* field) {
-  if (!object.is_object()) return "";
-  auto it = object.find(field);
-  if (it == object.end() || !it->is_string()) return "";
-  return it->get<std::string>();
-}
-
 std::vector<std::string> StringList(const json& value, const std::string& flag, const char* field) {
   std::vector<std::string> out;
   if (value.is_null()) return out;
@@ -183,21 +176,21 @@ ServiceDescription DescribeService(AwsJsonService& ecs, const std::string& clust
     out.not_usable_why = "MISSING";
     if (response.contains("failures") && response["failures"].is_array() &&
         !response["failures"].empty()) {
-      std::string reason = StringField(response["failures"][0], "reason");
+      std::string reason = JsonString(response["failures"][0], "reason");
       if (!reason.empty()) out.not_usable_why = reason;
     }
     return out;
   }
   const json& s = services[0];
-  out.arn = StringField(s, "serviceArn");
-  out.status = StringField(s, "status");
-  out.task_definition = StringField(s, "taskDefinition");
-  out.platform_version = StringField(s, "platformVersion");
+  out.arn = JsonString(s, "serviceArn");
+  out.status = JsonString(s, "status");
+  out.task_definition = JsonString(s, "taskDefinition");
+  out.platform_version = JsonString(s, "platformVersion");
   if (s.contains("capacityProviderStrategy") && s["capacityProviderStrategy"].is_array() &&
       !s["capacityProviderStrategy"].empty()) {
     out.capacity_provider_strategy = s["capacityProviderStrategy"];
   } else {
-    out.launch_type = StringField(s, "launchType");
+    out.launch_type = JsonString(s, "launchType");
   }
   if (s.contains("networkConfiguration") && s["networkConfiguration"].is_object() &&
       s["networkConfiguration"].contains("awsvpcConfiguration")) {
@@ -213,7 +206,7 @@ ServiceDescription DescribeService(AwsJsonService& ecs, const std::string& clust
         if (v.is_string()) settings.security_groups.push_back(v.get<std::string>());
       }
     }
-    settings.assign_public_ip = StringField(vpc, "assignPublicIp");
+    settings.assign_public_ip = JsonString(vpc, "assignPublicIp");
     out.awsvpc = settings;
   }
   if (out.status == "INACTIVE") {
@@ -239,7 +232,7 @@ std::vector<std::string> ContainerNames(const json& task_definition, bool essent
     return names;
   }
   for (const auto& c : task_definition["containerDefinitions"]) {
-    std::string name = StringField(c, "name");
+    std::string name = JsonString(c, "name");
     if (name.empty()) continue;
     bool essential =
         !(c.contains("essential") && c["essential"].is_boolean() && !c["essential"].get<bool>());
@@ -251,7 +244,7 @@ std::vector<std::string> ContainerNames(const json& task_definition, bool essent
 
 std::string SelectContainer(const json& task_definition, const std::string& requested) {
   std::vector<std::string> all = ContainerNames(task_definition);
-  std::string family = StringField(task_definition, "family");
+  std::string family = JsonString(task_definition, "family");
   if (!requested.empty()) {
     if (std::find(all.begin(), all.end(), requested) != all.end()) return requested;
     throw Error("container '" + requested + "' is not in task definition " + family +
@@ -269,7 +262,7 @@ std::string SelectContainer(const json& task_definition, const std::string& requ
 }
 
 std::string NetworkMode(const json& task_definition) {
-  std::string mode = StringField(task_definition, "networkMode");
+  std::string mode = JsonString(task_definition, "networkMode");
   return mode.empty() ? "bridge" : mode;
 }
 
@@ -339,7 +332,7 @@ std::optional<json> DescribeOneTask(AwsJsonService& ecs, const std::string& clus
     *failure_reason = "MISSING";
     if (response.contains("failures") && response["failures"].is_array() &&
         !response["failures"].empty()) {
-      std::string reason = StringField(response["failures"][0], "reason");
+      std::string reason = JsonString(response["failures"][0], "reason");
       if (!reason.empty()) *failure_reason = reason;
     }
   }
@@ -359,7 +352,7 @@ std::vector<std::string> ListRunningTasks(AwsJsonService& ecs, const std::string
         if (a.is_string()) arns.push_back(a.get<std::string>());
       }
     }
-    next = StringField(response, "nextToken");
+    next = JsonString(response, "nextToken");
     if (next.empty()) break;
   }
   return arns;
@@ -393,13 +386,13 @@ bool CreatedBefore(const json& a, const json& b) {
   double ta = TaskTimestamp(a, "createdAt").value_or(0);
   double tb = TaskTimestamp(b, "createdAt").value_or(0);
   if (ta != tb) return ta < tb;
-  return StringField(a, "taskArn") < StringField(b, "taskArn");
+  return JsonString(a, "taskArn") < JsonString(b, "taskArn");
 }
 
 std::string TaskTag(const json& task, const std::string& key) {
   if (!task.contains("tags") || !task["tags"].is_array()) return "";
   for (const auto& tag : task["tags"]) {
-    if (StringField(tag, "key") == key) return StringField(tag, "value");
+    if (JsonString(tag, "key") == key) return JsonString(tag, "value");
   }
   return "";
 }
@@ -436,8 +429,8 @@ bool EveryContainerExitedZero(const json& task) {
 TaskOutcome ClassifyStoppedTask(const json& task, const std::vector<std::string>& essential,
                                 const std::string& container) {
   TaskOutcome out;
-  out.stop_code = StringField(task, "stopCode");
-  out.stopped_reason = StringField(task, "stoppedReason");
+  out.stop_code = JsonString(task, "stopCode");
+  out.stopped_reason = JsonString(task, "stoppedReason");
   std::vector<json> containers;
   if (task.contains("containers") && task["containers"].is_array()) {
     for (const auto& c : task["containers"]) {
@@ -446,7 +439,7 @@ TaskOutcome ClassifyStoppedTask(const json& task, const std::vector<std::string>
   }
   auto find = [&](const std::string& name) -> const json* {
     for (const auto& c : containers) {
-      if (StringField(c, "name") == name) return &c;
+      if (JsonString(c, "name") == name) return &c;
     }
     return nullptr;
   };
@@ -459,15 +452,15 @@ TaskOutcome ClassifyStoppedTask(const json& task, const std::vector<std::string>
   } else if (!essential.empty()) {
     deciding = essential;
   } else {
-    for (const auto& c : containers) deciding.push_back(StringField(c, "name"));
+    for (const auto& c : containers) deciding.push_back(JsonString(c, "name"));
   }
 
   // Infrastructure first: the task failed to start, or the platform ended it.
   std::string infra_container, infra_reason;
   for (const auto& c : containers) {
-    std::string reason = StringField(c, "reason");
+    std::string reason = JsonString(c, "reason");
     if (IsInfraReason(reason)) {
-      infra_container = StringField(c, "name");
+      infra_container = JsonString(c, "name");
       infra_reason = reason;
       // Prefer a deciding container's reason when several have one.
       if (std::find(deciding.begin(), deciding.end(), infra_container) != deciding.end()) break;
@@ -498,7 +491,7 @@ TaskOutcome ClassifyStoppedTask(const json& task, const std::vector<std::string>
     std::optional<int> code = c ? ContainerExitCode(*c) : std::nullopt;
     if (code && *code == 0) continue;
     out.container = name;
-    out.container_reason = c ? StringField(*c, "reason") : "";
+    out.container_reason = c ? JsonString(*c, "reason") : "";
     out.container_exit_code = code;
     out.result = TaskResult::kFailed;
     if (!c) {
