@@ -375,11 +375,17 @@ std::vector<json> DescribeTasks(AwsJsonService& ecs, const std::string& cluster,
   return tasks;
 }
 
+constexpr double kYear2200EpochSeconds = 7258118400.0;
+
 std::optional<double> TaskTimestamp(const json& task, const char* field) {
   if (!task.is_object() || !task.contains(field)) return std::nullopt;
   const json& v = task[field];
-  if (v.is_number()) return v.get<double>();
-  return std::nullopt;
+  if (!v.is_number()) return std::nullopt;
+  // Epoch seconds between 1970 and 2200, like every timestamp we parse: a
+  // value beyond (a malformed answer) would only feed garbage to durations.
+  double seconds = v.get<double>();
+  if (!(seconds >= 0 && seconds < kYear2200EpochSeconds)) return std::nullopt;
+  return seconds;
 }
 
 bool CreatedBefore(const json& a, const json& b) {

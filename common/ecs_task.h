@@ -152,7 +152,7 @@ std::vector<nlohmann::json> DescribeTasks(AwsJsonService& ecs, const std::string
                                           const std::vector<std::string>& arns);
 
 // A timestamp field (epoch seconds, possibly fractional, as ECS JSON sends
-// them) in seconds, or nullopt when absent.
+// them) in seconds, or nullopt when absent or not a time between 1970 and 2200.
 std::optional<double> TaskTimestamp(const nlohmann::json& task, const char* field);
 
 // True when task `a` was created before `b` (createdAt, then ARN as the tie-break):

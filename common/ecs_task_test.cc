@@ -244,6 +244,23 @@ TEST(ClassifyStoppedTask, ExitCodesNoIntHoldsAreMissingNotZero) {
   }
 }
 
+TEST(TaskTimestamp, EpochSecondsBetween1970And2200Only) {
+  json task = {{"startedAt", 1764400000.25},
+               {"zero", 0},
+               {"text", "1764400000"},
+               {"negative", -1},
+               {"far", 1e300},
+               {"year2200", 7258118400.0}};
+  EXPECT_EQ(TaskTimestamp(task, "startedAt"), 1764400000.25);
+  EXPECT_EQ(TaskTimestamp(task, "zero"), 0.0);
+  EXPECT_EQ(TaskTimestamp(task, "missing"), std::nullopt);
+  EXPECT_EQ(TaskTimestamp(task, "text"), std::nullopt);
+  EXPECT_EQ(TaskTimestamp(task, "negative"), std::nullopt);
+  EXPECT_EQ(TaskTimestamp(task, "far"), std::nullopt);
+  EXPECT_EQ(TaskTimestamp(task, "year2200"), std::nullopt);
+  EXPECT_EQ(TaskTimestamp(json::array(), "startedAt"), std::nullopt);
+}
+
 TEST(EveryContainerExitedZero, OnlyWhenEveryListedContainerReportsZero) {
   EXPECT_TRUE(EveryContainerExitedZero(
       Stopped(json::parse(R"([{"name":"app","exitCode":0},{"name":"side","exitCode":0}])"))));

@@ -150,12 +150,6 @@ Request ReadRequest(ToolRun& run, const cxxopts::ParseResult& args) {
   return request;
 }
 
-double EpochSeconds(const nlohmann::json& task, const char* field) {
-  auto it = task.find(field);
-  if (it == task.end() || !it->is_number()) return -1;
-  return it->get<double>();
-}
-
 // Retryable trouble while polling the task's status is not a reason to stop
 // following: the next poll asks again.
 bool IsTransient(const Error& e) {
@@ -309,7 +303,7 @@ int Run(ToolRun& run, const cxxopts::ParseResult& args, const FetchLogsClientFac
 
   // A task that never started has no logs to wait for.
   bool never_started = !task.is_null() && task.value("lastStatus", "") == "STOPPED" &&
-                       EpochSeconds(task, "startedAt") < 0;
+                       !TaskTimestamp(task, "startedAt");
   if (never_started) {
     run.log().Notice("task " + request.task.task_id +
                      " stopped without starting, so it wrote no logs (" +
@@ -334,10 +328,11 @@ int Run(ToolRun& run, const cxxopts::ParseResult& args, const FetchLogsClientFac
   std::string status = task.is_null() ? "" : task.value("lastStatus", "");
   bool interrupted = false;
   if (!request.follow) {
-    double stopped_at = task.is_null() ? -1 : EpochSeconds(task, "stoppedAt");
+    std::optional<double> stopped_at =
+        task.is_null() ? std::nullopt : TaskTimestamp(task, "stoppedAt");
     double now_s = std::chrono::duration<double>(clock.Now().time_since_epoch()).count();
-    if (status == "STOPPED" && stopped_at >= 0 &&
-        now_s - stopped_at < static_cast<double>(kRecentlyStopped.count())) {
+    if (status == "STOPPED" && stopped_at &&
+        now_s - *stopped_at < static_cast<double>(kRecentlyStopped.count())) {
       run.log().Verbose("the task stopped moments ago: draining late lines");
       follower->Drain(drain_deadline());
     } else {

@@ -89,9 +89,7 @@ WaitOutcome WaitForTask(AwsJsonService& ecs, ToolRun& run, const WaitOptions& op
   auto finish_duration = [&] {
     auto started_at = TaskTimestamp(task, "startedAt");
     auto stopped_at = TaskTimestamp(task, "stoppedAt");
-    // A difference no plausible task has (a malformed answer) falls back to
-    // our own clock rather than to what llround makes of it.
-    if (started_at && stopped_at && *stopped_at >= *started_at && *stopped_at - *started_at < 1e9) {
+    if (started_at && stopped_at && *stopped_at >= *started_at) {
       out.duration_seconds = std::llround(*stopped_at - *started_at);
     } else {
       out.duration_seconds = std::llround(elapsed().count() / 1000.0);
