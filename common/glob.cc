@@ -199,18 +199,18 @@ Wild DoWildUncached(std::string_view pat, size_t p, std::string_view text, size_
   return t < text.size() ? Wild::kNoMatch : Wild::kMatch;
 }
 
+// Every call has p <= |pat| and t <= |text| (the recursion only passes
+// positions it has bounds-checked), so (p, t) always has a cell.
 Wild DoWild(std::string_view pat, size_t p, std::string_view text, size_t t, WildMemo& memo) {
-  const bool cacheable = p <= pat.size() && t <= text.size();
   if (!memo.cells.empty()) {
-    if (cacheable && memo.cells[p * memo.width + t] != 0) {
-      return static_cast<Wild>(memo.cells[p * memo.width + t] - 1);
-    }
+    uint8_t known = memo.cells[p * memo.width + t];
+    if (known != 0) return static_cast<Wild>(known - 1);
   } else if (++memo.calls > kMemoAfterCalls) {
     memo.width = text.size() + 1;
     memo.cells.assign((pat.size() + 1) * memo.width, 0);
   }
   Wild result = DoWildUncached(pat, p, text, t, memo);
-  if (cacheable && !memo.cells.empty()) {
+  if (!memo.cells.empty()) {
     memo.cells[p * memo.width + t] = static_cast<uint8_t>(static_cast<int>(result) + 1);
   }
   return result;
