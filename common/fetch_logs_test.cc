@@ -233,6 +233,14 @@ TEST_F(FetchLogsTest, AStreamThatNeverAppearsFailsAfterTheStreamTimeout) {
   EXPECT_GE(world.clock.total_slept(), milliseconds(20000));
 }
 
+// CONTRACT.md: --stream-timeout defaults to 2m.
+TEST_F(FetchLogsTest, AStreamThatNeverAppearsIsWaitedForTwoMinutesByDefault) {
+  EXPECT_EQ(Run({"--log-group", "g", "--log-stream", "missing"}), 1);
+  EXPECT_NE(world.err.str().find("did not appear"), std::string::npos) << world.err.str();
+  EXPECT_GE(world.clock.total_slept(), milliseconds(120000));
+  EXPECT_LT(world.clock.total_slept(), milliseconds(130000));
+}
+
 TEST_F(FetchLogsTest, SinceMaxEventsTimestampsOutputFileAndRedact) {
   world.env.Set("GITHUB_OUTPUT", "/gh/output");
   auto now_ms =

@@ -254,6 +254,23 @@ TEST_F(WaitTaskTest, StartTimeoutWhenNeverRunning) {
   EXPECT_LE(h.clock.total_slept(), std::chrono::seconds(20));
 }
 
+// CONTRACT.md's defaults: --start-timeout 10m, --timeout 30m.
+TEST_F(WaitTaskTest, StartTimeoutDefaultsToTenMinutes) {
+  script.statuses = {"PENDING"};
+  script.Install(h.aws);
+  EXPECT_EQ(Run(Args()), 124);
+  EXPECT_THAT(h.err.str(), HasSubstr("did not reach RUNNING"));
+  EXPECT_EQ(h.clock.total_slept(), std::chrono::minutes(10));
+}
+
+TEST_F(WaitTaskTest, TimeoutDefaultsToThirtyMinutes) {
+  script.statuses = {"RUNNING"};
+  script.Install(h.aws);
+  EXPECT_EQ(Run(Args()), 124);
+  EXPECT_EQ(h.Outputs()["result"], "timeout");
+  EXPECT_EQ(h.clock.total_slept(), std::chrono::minutes(30));
+}
+
 TEST_F(WaitTaskTest, StartTimeoutDoesNotApplyOnceRunning) {
   script.statuses = {"PENDING", "RUNNING"};
   script.on_call = [](int) {};
