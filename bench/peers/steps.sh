@@ -11,13 +11,15 @@
 #   steps.sh logs    GROUP STREAM
 set -euo pipefail
 : "${ENDPOINT:?set ENDPOINT to the AWS endpoint URL}"
+# The CLI to run: AWS_CLI (bench/run passes Debian's v2 by path), else `aws`.
+aws_cli() { "${AWS_CLI:-aws}" --endpoint-url "$ENDPOINT" "$@"; }
 step="$1"; shift
 case "$step" in
   resolve)
-    "${AWS_CLI:-aws}" --endpoint-url "$ENDPOINT" ecs describe-services --cluster "$1" --services "$2" \
+    aws_cli ecs describe-services --cluster "$1" --services "$2" \
       --query 'services[0].networkConfiguration.awsvpcConfiguration' --output json ;;
   start)
-    "${AWS_CLI:-aws}" --endpoint-url "$ENDPOINT" ecs run-task --cluster "$1" --launch-type FARGATE \
+    aws_cli ecs run-task --cluster "$1" --launch-type FARGATE \
       --task-definition "$2" \
       --network-configuration "awsvpcConfiguration={subnets=[$4],securityGroups=[$5],assignPublicIp=DISABLED}" \
       --overrides "{\"containerOverrides\":[{\"name\":\"$3\",\"command\":[\"npx\",\"prisma\",\"migrate\",\"deploy\"]}]}" \
@@ -25,15 +27,15 @@ case "$step" in
   wait)
     # The CLI's waiter: DescribeTasks every 6 s, up to 100 times.
     # (The exit code then takes one more describe-tasks; see pipeline.sh.)
-    "${AWS_CLI:-aws}" --endpoint-url "$ENDPOINT" ecs wait tasks-stopped --cluster "$1" --tasks "$2" ;;
+    aws_cli ecs wait tasks-stopped --cluster "$1" --tasks "$2" ;;
   logs)
     token=""
     while :; do
       if [ -z "$token" ]; then
-        page=$("${AWS_CLI:-aws}" --endpoint-url "$ENDPOINT" logs get-log-events --log-group-name "$1" \
+        page=$(aws_cli logs get-log-events --log-group-name "$1" \
           --log-stream-name "$2" --start-from-head --output json)
       else
-        page=$("${AWS_CLI:-aws}" --endpoint-url "$ENDPOINT" logs get-log-events --log-group-name "$1" \
+        page=$(aws_cli logs get-log-events --log-group-name "$1" \
           --log-stream-name "$2" --start-from-head --next-token "$token" --output json)
       fi
       printf '%s\n' "$page" | jq -r '.events[].message'
