@@ -5,10 +5,10 @@
 #include <cstdint>
 #include <string>
 
-#include "common/cli.h"
-#include "common/duration.h"
-#include "common/ecs.h"
-#include "common/error.h"
+#include "common/base/duration.h"
+#include "common/base/error.h"
+#include "common/ecs/ecs.h"
+#include "common/github/cli.h"
 
 template <typename F>
 static void Expect(F&& f) {

@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/credential_process.h"
-#include "common/error.h"
+#include "common/aws/credential_process.h"
+#include "common/base/error.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -7,10 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "common/ecs_task.h"
-#include "common/error.h"
-#include "common/fake_aws.h"
-#include "common/run_migration_task.h"
+#include "common/base/error.h"
+#include "common/ecs/ecs_task.h"
+#include "common/ecs/run_migration_task.h"
+#include "common/testing/fake_aws.h"
 
 using nlohmann::json;
 

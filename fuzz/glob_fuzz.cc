@@ -7,8 +7,8 @@
 #include <string>
 #include <string_view>
 
-#include "common/error.h"
-#include "common/glob.h"
+#include "common/base/error.h"
+#include "common/git/glob.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);

@@ -10,10 +10,10 @@
 #include <sstream>
 #include <string>
 
-#include "common/error.h"
-#include "common/fake_aws_logs.h"
-#include "common/log_stream_reader.h"
-#include "common/task_logs.h"
+#include "common/base/error.h"
+#include "common/logs/log_stream_reader.h"
+#include "common/logs/task_logs.h"
+#include "common/testing/fake_aws_logs.h"
 
 namespace {
 

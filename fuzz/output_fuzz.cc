@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "common/github.h"
-#include "common/random.h"
+#include "common/base/random.h"
+#include "common/github/github.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string input(reinterpret_cast<const char*>(data), size);

@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "common/error.h"
-#include "common/shared_config.h"
+#include "common/aws/shared_config.h"
+#include "common/base/error.h"
 
 namespace {
 

@@ -1,11 +1,11 @@
-// GITHUB_OUTPUT writer throughput with common/github.h FormatOutputRecord: the
+// GITHUB_OUTPUT writer throughput with common/github/github.h FormatOutputRecord: the
 // runner-safe key=value / heredoc encoding every tool output goes through.
 #include <benchmark/benchmark.h>
 
 #include <string>
 
-#include "common/github.h"
-#include "common/random.h"
+#include "common/base/random.h"
+#include "common/github/github.h"
 
 namespace ecsmig {
 namespace {

@@ -1,13 +1,13 @@
-// Signatures per second with common/sigv4.h: what every AWS call of every tool
+// Signatures per second with common/aws/sigv4.h: what every AWS call of every tool
 // pays before the request leaves the process.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
 #include <string>
 
-#include "common/credentials.h"
-#include "common/http.h"
-#include "common/sigv4.h"
+#include "common/aws/credentials.h"
+#include "common/aws/sigv4.h"
+#include "common/net/http.h"
 
 namespace ecsmig {
 namespace {

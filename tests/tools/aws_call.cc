@@ -3,12 +3,12 @@
 // JSON answer on stdout. For integration tests and the bench only.
 #include <iostream>
 
-#include "common/aws.h"
-#include "common/cli.h"
-#include "common/credentials.h"
-#include "common/endpoints.h"
-#include "common/error.h"
-#include "common/sts.h"
+#include "common/aws/aws.h"
+#include "common/aws/credentials.h"
+#include "common/aws/endpoints.h"
+#include "common/aws/sts.h"
+#include "common/base/error.h"
+#include "common/github/cli.h"
 
 namespace {
 

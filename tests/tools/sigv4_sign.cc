@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "common/sigv4.h"
+#include "common/aws/sigv4.h"
 
 int main() {
   std::string line;

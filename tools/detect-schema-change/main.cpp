@@ -1,5 +1,5 @@
-#include "common/cli.h"
-#include "common/detect_schema_change.h"
+#include "common/git/detect_schema_change.h"
+#include "common/github/cli.h"
 
 int main(int argc, char** argv) {
   return ecsmig::RunOfflineProcess(ecsmig::DetectSchemaChangeSpec(), argc, argv);

@@ -1,5 +1,5 @@
-#include "common/cli.h"
-#include "common/resolve_network.h"
+#include "common/ecs/resolve_network.h"
+#include "common/github/cli.h"
 
 int main(int argc, char** argv) {
   return ecsmig::RunProcess(ecsmig::ResolveNetworkSpec(), argc, argv);

@@ -1,6 +1,6 @@
-#include "common/cli.h"
-#include "common/task_logs.h"
-#include "common/wait_task.h"
+#include "common/github/cli.h"
+#include "common/logs/task_logs.h"
+#include "common/wait/wait_task.h"
 
 int main(int argc, char** argv) {
   auto follower = [](ecsmig::ToolRun& run, const ecsmig::AwsSettings& settings,

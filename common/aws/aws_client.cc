@@ -1,0 +1,122 @@
+// The real AwsJsonService: region and endpoint resolved eagerly, credentials
+// from the standard chain on first use, SigV4, retries (aws_protocol.h).
+#include <mutex>
+
+#include "common/aws/aws.h"
+#include "common/aws/aws_protocol.h"
+#include "common/aws/credentials.h"
+#include "common/aws/endpoints.h"
+#include "common/aws/retry.h"
+#include "common/aws/sts.h"
+#include "common/base/error.h"
+#include "common/github/cli.h"
+
+namespace ecsmig {
+namespace {
+
+class AwsJsonClient : public AwsJsonService {
+ public:
+  AwsJsonClient(AwsService service, AwsEndpoint endpoint, const AwsSettings& settings, ToolRun& run,
+                RetryOptions retry)
+      : service_(service),
+        settings_(settings),
+        run_(run),
+        executor_(std::move(endpoint), run.ctx().http(), run.ctx().clock, run.ctx().random, retry,
+                  Hooks(), ResolveHttpOptions(run.ctx().env)) {}
+
+  nlohmann::json Call(std::string_view operation, const nlohmann::json& request) override {
+    std::string body;
+    try {
+      body = request.dump();
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(std::string(InfoFor(service_).display_name) + " " + std::string(operation) +
+                  ": the request cannot be encoded: " + e.what());
+    }
+    // Built once: every attempt re-signs this same request, so a retried
+    // RunTask carries the same body and clientToken.
+    const HttpRequest http_request = BuildJsonRequest(
+        executor_.endpoint().url, InfoFor(service_).target_prefix, operation, std::move(body));
+    nlohmann::json answer;
+    executor_.Execute(operation, http_request, [&](const HttpResponse& response) {
+      if (response.body.empty()) {
+        answer = nlohmann::json::object();
+        return true;
+      }
+      answer = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+      return answer.is_object();
+    });
+    return answer;
+  }
+
+  const std::string& region() const override { return executor_.endpoint().region; }
+
+ private:
+  AwsCallHooks Hooks() {
+    AwsCallHooks hooks;
+    hooks.credentials = [this] { return GetCredentials(); };
+    hooks.invalidate_credentials = [this] {
+      if (provider_) provider_->Invalidate();
+    };
+    hooks.trace = [this](const std::string& line) {
+      if (run_.log().verbose()) run_.log().Verbose(line);
+    };
+    return hooks;
+  }
+
+  Credentials GetCredentials() {
+    if (!provider_) {
+      ToolContext& ctx = run_.ctx();
+      HttpClient& http = ctx.http();
+      Clock& clock = ctx.clock;
+      Environment& env = ctx.env;
+      std::string endpoint_flag = settings_.endpoint_url;
+      CredentialsChainDeps deps{ctx.env,
+                                ctx.fs,
+                                ctx.clock,
+                                http,
+                                [&http, &clock, &env, endpoint_flag](const std::string& region) {
+                                  return MakeStsApi(http, clock, env, region, endpoint_flag);
+                                },
+                                nullptr};
+      provider_ = MakeDefaultCredentialsChain(deps, settings_.profile, region());
+    }
+    Credentials credentials = provider_->Get();
+    // Mask what the run learns before anything could print it.
+    if (credentials.secret_access_key != masked_secret_) {
+      run_.log().AddMask(credentials.secret_access_key);
+      if (!credentials.session_token.empty()) run_.log().AddMask(credentials.session_token);
+      masked_secret_ = credentials.secret_access_key;
+    }
+    return credentials;
+  }
+
+  AwsService service_;
+  AwsSettings settings_;
+  ToolRun& run_;
+  std::unique_ptr<CredentialsProvider> provider_;
+  std::string masked_secret_;
+  AwsRequestExecutor executor_;
+};
+
+}  // namespace
+
+std::unique_ptr<AwsJsonService> MakeAwsJsonService(AwsService service, const AwsSettings& settings,
+                                                   ToolRun& run,
+                                                   const std::string& region_override) {
+  ToolContext& ctx = run.ctx();
+  const std::string region =
+      ResolveRegion(region_override.empty() ? settings.region : region_override, ctx.env,
+                    [&] { return ProfileRegion(ctx.env, ctx.fs, settings.profile); });
+  const AwsServiceInfo& info = InfoFor(service);
+  AwsEndpoint endpoint;
+  endpoint.protocol = AwsProtocol::kJson11;
+  endpoint.display_name = std::string(info.display_name);
+  endpoint.signing_name = std::string(info.signing_name);
+  endpoint.region = region;
+  endpoint.url = ResolveEndpoint(service, settings.endpoint_url, region, ctx.env);
+  RetryOptions retry;
+  retry.max_attempts = ResolveMaxAttempts(settings.max_attempts, ctx.env);
+  return std::make_unique<AwsJsonClient>(service, std::move(endpoint), settings, run, retry);
+}
+
+}  // namespace ecsmig

@@ -1,0 +1,183 @@
+#include "common/git/detect_schema_change.h"
+
+#include <gtest/gtest.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "common/base/error.h"
+
+namespace ecsmig {
+namespace {
+
+namespace fs = std::filesystem;
+
+class MemoryFileSystem : public FileSystem {
+ public:
+  std::string ReadFile(const std::string& path) override {
+    auto it = files.find(path);
+    if (it == files.end()) throw Error(path + ": no such file");
+    return it->second;
+  }
+  void AppendFile(const std::string& path, const std::string& data) override {
+    files[path] += data;
+  }
+  bool Exists(const std::string& path) override { return files.count(path) > 0; }
+  std::map<std::string, std::string> files;
+};
+
+class DetectTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/detect-unit-XXXXXX";
+    dir_ = mkdtemp(tmpl);
+    Git("init -q -b main");
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void Git(const std::string& args) {
+    std::string cmd = "cd '" + dir_ +
+                      "' && GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 "
+                      "GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@e GIT_COMMITTER_NAME=t "
+                      "GIT_COMMITTER_EMAIL=t@e git " +
+                      args + " >/dev/null 2>&1";
+    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+  std::string RevParse(const std::string& rev) {
+    std::string cmd = "git -C '" + dir_ + "' rev-parse " + rev;
+    FILE* pipe = popen(cmd.c_str(), "r");
+    char buf[128] = {0};
+    if (!pipe || !fgets(buf, sizeof buf, pipe)) ADD_FAILURE() << cmd;
+    if (pipe) pclose(pipe);
+    std::string sha(buf);
+    while (!sha.empty() && (sha.back() == '\n' || sha.back() == '\r')) sha.pop_back();
+    return sha;
+  }
+  void Write(const std::string& rel, const std::string& data) {
+    fs::path p = fs::path(dir_) / rel;
+    fs::create_directories(p.parent_path());
+    std::ofstream(p, std::ios::binary) << data;
+  }
+  void Commit() {
+    Git("add -A");
+    Git("commit -q --allow-empty -m c");
+  }
+
+  int Run(std::vector<std::string> args) {
+    args.insert(args.begin(), {"detect-schema-change", "--repo", dir_});
+    out_.str("");
+    err_.str("");
+    ToolContext ctx(env_, clock_, fs_, random_, out_, err_, nullptr);
+    return RunTool(DetectSchemaChangeSpec(), args, ctx);
+  }
+  std::map<std::string, std::string> Outputs() {
+    std::map<std::string, std::string> m;
+    auto it = fs_.files.find("/gh/output");
+    if (it == fs_.files.end()) return m;
+    for (auto& [k, v] : ParseOutputFile(it->second)) m[k] = v;
+    return m;
+  }
+
+  std::string dir_;
+  MapEnvironment env_{{{"GITHUB_OUTPUT", "/gh/output"}, {"GITHUB_STEP_SUMMARY", "/gh/summary"}}};
+  FakeClock clock_;
+  MemoryFileSystem fs_;
+  SeededRandom random_{7};
+  std::ostringstream out_, err_;
+};
+
+TEST_F(DetectTest, ReportsMatchingFilesAndFacts) {
+  Write("prisma/schema.prisma", "model A {}\n");
+  Write("src/a.ts", "1");
+  Commit();
+  std::string base = RevParse("HEAD");
+  Write("prisma/schema.prisma", "model A {}\nmodel B {}\n");
+  Write("prisma/migrations/001_b/migration.sql", "CREATE TABLE b;\n");
+  Write("src/a.ts", "2");
+  Commit();
+  ASSERT_EQ(Run({"--base", base}), 0) << err_.str();
+  auto o = Outputs();
+  EXPECT_EQ(o["changed"], "true");
+  EXPECT_EQ(o["files"], "prisma/migrations/001_b/migration.sql\nprisma/schema.prisma");
+  EXPECT_EQ(o["files_json"], R"(["prisma/migrations/001_b/migration.sql","prisma/schema.prisma"])");
+  EXPECT_EQ(o["count"], "2");
+  EXPECT_EQ(o["base"], base);
+  EXPECT_EQ(o["head"], RevParse("HEAD"));
+  EXPECT_EQ(o["reason"], "diff");
+  EXPECT_EQ(o["new_migrations"], "001_b");
+  EXPECT_EQ(o["schema_changed"], "true");
+  EXPECT_NE(fs_.files["/gh/summary"].find("prisma/schema.prisma"), std::string::npos);
+}
+
+TEST_F(DetectTest, PolicyViolationExitsFourButStillWritesOutputs) {
+  Write("prisma/migrations/001_a/migration.sql", "A;\n");
+  Commit();
+  Write("prisma/migrations/001_a/migration.sql", "B;\n");
+  Commit();
+  env_.Set("GITHUB_ACTIONS", "true");
+  EXPECT_EQ(Run({}), kExitPolicy);
+  EXPECT_EQ(Outputs()["modified_migrations"], "001_a");
+  EXPECT_NE(err_.str().find("::error file=prisma/migrations/001_a/migration.sql"),
+            std::string::npos)
+      << err_.str();
+  fs_.files.clear();
+  EXPECT_EQ(Run({"--allow-migration-edits"}), kExitOk);
+  EXPECT_NE(err_.str().find("::warning file=prisma/migrations/001_a/migration.sql"),
+            std::string::npos);
+}
+
+TEST_F(DetectTest, PushEventFromPayloadFile) {
+  Write("a.sql", "1");
+  Commit();
+  std::string c1 = RevParse("HEAD");
+  Write("a.sql", "2");
+  Commit();
+  std::string c2 = RevParse("HEAD");
+  env_.Set("GITHUB_EVENT_NAME", "push");
+  env_.Set("GITHUB_EVENT_PATH", "/gh/event.json");
+  fs_.files["/gh/event.json"] = R"({"before":")" + c1 + R"(","after":")" + c2 + R"("})";
+  ASSERT_EQ(Run({"--paths", "*.sql"}), 0) << err_.str();
+  auto o = Outputs();
+  EXPECT_EQ(o["files"], "a.sql");
+  EXPECT_EQ(o["reason"], "diff");
+  EXPECT_EQ(o["schema_changed"], "false");
+}
+
+TEST_F(DetectTest, MissingBaseChangedOrFail) {
+  Write("a", "1");
+  Commit();
+  std::string gone(40, '7');
+  env_.Set("GITHUB_EVENT_NAME", "pull_request");
+  env_.Set("GITHUB_EVENT_PATH", "/gh/event.json");
+  fs_.files["/gh/event.json"] = R"({"pull_request":{"base":{"sha":")" + gone +
+                                R"("},"head":{"sha":")" + RevParse("HEAD") + R"("}}})";
+  ASSERT_EQ(Run({}), 0) << err_.str();
+  auto o = Outputs();
+  EXPECT_EQ(o["reason"], "missing-base");
+  EXPECT_EQ(o["changed"], "true");
+  EXPECT_EQ(o["base"], gone);
+  fs_.files.erase("/gh/output");
+  EXPECT_EQ(Run({"--on-missing-base", "fail"}), kExitMissingBase);
+  EXPECT_TRUE(Outputs().empty());
+}
+
+TEST_F(DetectTest, BadInputIsUsageBeforeAnything) {
+  Write("a", "1");
+  Commit();
+  EXPECT_EQ(Run({"--preset", "django"}), kExitUsage);
+  EXPECT_EQ(Run({"--base", "nope"}), kExitUsage);
+  EXPECT_EQ(Run({"--paths", "!"}), kExitUsage);
+  env_.Set("GITHUB_EVENT_NAME", "push");
+  env_.Set("GITHUB_EVENT_PATH", "/gh/event.json");
+  fs_.files["/gh/event.json"] = "{oops";
+  EXPECT_EQ(Run({}), kExitUsage);
+  EXPECT_NE(err_.str().find("not valid JSON"), std::string::npos);
+  EXPECT_TRUE(Outputs().empty());
+}
+
+}  // namespace
+}  // namespace ecsmig

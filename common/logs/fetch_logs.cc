@@ -1,0 +1,446 @@
+#include "common/logs/fetch_logs.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/base/duration.h"
+#include "common/base/error.h"
+#include "common/base/signals.h"
+#include "common/ecs/ecs.h"
+#include "common/ecs/ecs_task.h"
+#include "common/logs/task_logs.h"
+
+namespace ecsmig {
+namespace {
+
+using std::chrono::milliseconds;
+
+constexpr size_t kSummaryLines = 50;
+// A task stopped less than this long ago may still have lines on their way
+// into CloudWatch: read it like a follow that just saw STOPPED.
+constexpr std::chrono::seconds kRecentlyStopped{60};
+
+void AddOptions(cxxopts::Options& options) {
+  options.add_options("Source")("cluster", "the task's cluster (with --task)",
+                                cxxopts::value<std::string>(), "NAME|ARN")(
+      "task", "the task whose logs to print", cxxopts::value<std::string>(), "ARN|ID")(
+      "container", "only this container (default: every container that logs with awslogs)",
+      cxxopts::value<std::string>(),
+      "NAME")("log-group", "read this group directly (with --log-stream; no ECS calls)",
+              cxxopts::value<std::string>(), "NAME")(
+      "log-stream", "the stream to read in --log-group", cxxopts::value<std::string>(), "NAME");
+  options.add_options("Reading")(
+      "follow",
+      "keep reading until the task stops, then drain the last lines (with --log-group: until "
+      "interrupted)")("since", "only events newer than DURATION ago (e.g. 15m)",
+                      cxxopts::value<std::string>(), "DURATION")(
+      "max-events", "stop after N events", cxxopts::value<std::string>(), "N")(
+      "timestamps", "prefix each line with its event time (ISO-8601 UTC, milliseconds)")(
+      "output-file", "append the log lines to FILE instead of standard output",
+      cxxopts::value<std::string>(),
+      "FILE")("redact", "also mask every match of this ECMAScript REGEX (repeatable)",
+              cxxopts::value<std::string>(), "REGEX")(
+      "stream-timeout", "wait this long for a stream that does not exist yet (default 2m)",
+      cxxopts::value<std::string>(),
+      "DURATION")("poll-interval", "pause between reads while following (default 3s)",
+                  cxxopts::value<std::string>(), "DURATION")(
+      "drain-grace",
+      "after the task stops, keep reading until nothing new came for this long (default 5s)",
+      cxxopts::value<std::string>(),
+      "DURATION")("summary", "append the last 50 lines (redacted) to $GITHUB_STEP_SUMMARY");
+  AddAwsOptions(options);
+}
+
+std::string OptionalText(const cxxopts::ParseResult& args, const std::string& flag) {
+  if (!args.count(flag)) return "";
+  return RequireText(args, flag);
+}
+
+milliseconds DurationFlag(const cxxopts::ParseResult& args, const std::string& flag,
+                          milliseconds fallback) {
+  if (!args.count(flag)) return fallback;
+  return ParseDuration(args[flag].as<std::string>(), flag);
+}
+
+long long ParseMaxEvents(const std::string& text) {
+  bool digits =
+      !text.empty() && text.size() <= 15 &&
+      std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); });
+  long long value = digits ? std::stoll(text) : 0;
+  if (!digits || value < 1) {
+    throw UsageError("--max-events: '" + text + "' is not a positive whole number");
+  }
+  return value;
+}
+
+// What the user asked for, validated before any AWS call.
+struct Request {
+  bool by_task = false;
+  std::string cluster;
+  TaskRef task;
+  std::string container;
+  std::string log_group, log_stream;
+  bool follow = false;
+  bool summary = false;
+  milliseconds poll_interval{3000};
+  TaskLogOptions log_options;
+};
+
+Request ReadRequest(ToolRun& run, const cxxopts::ParseResult& args) {
+  Request request;
+  std::string cluster = OptionalText(args, "cluster");
+  std::string task = OptionalText(args, "task");
+  std::string container = OptionalText(args, "container");
+  std::string group = OptionalText(args, "log-group");
+  std::string stream = OptionalText(args, "log-stream");
+  bool task_source = !cluster.empty() || !task.empty();
+  bool direct_source = !group.empty() || !stream.empty();
+  if (task_source && direct_source) {
+    throw UsageError("give either --cluster and --task, or --log-group and --log-stream, not both");
+  }
+  if (!task_source && !direct_source) {
+    throw UsageError("say whose logs: --cluster and --task, or --log-group and --log-stream");
+  }
+  if (task_source) {
+    if (cluster.empty()) throw UsageError("--task needs --cluster");
+    if (task.empty()) throw UsageError("--cluster needs --task");
+    request.by_task = true;
+    request.cluster = ValidateClusterRef(cluster, "cluster");
+    request.task = ParseTaskRef(task, "task");
+    if (!request.task.cluster.empty() && request.task.cluster != ClusterName(request.cluster)) {
+      throw UsageError("--task belongs to cluster '" + request.task.cluster + "', not '" +
+                       ClusterName(request.cluster) + "'");
+    }
+    if (!container.empty()) request.container = ValidateContainerName(container, "container");
+  } else {
+    if (!container.empty()) throw UsageError("--container goes with --cluster and --task");
+    if (group.empty()) throw UsageError("--log-stream needs --log-group");
+    if (stream.empty()) throw UsageError("--log-group needs --log-stream");
+    request.log_group = ValidateLogGroupName(group);
+    request.log_stream = ValidateLogStreamName(stream);
+  }
+
+  request.follow = args.count("follow") > 0;
+  request.summary = args.count("summary") > 0;
+  TaskLogOptions& options = request.log_options;
+  options.timestamps = args.count("timestamps") > 0;
+  options.stream_timeout = DurationFlag(args, "stream-timeout", milliseconds(120000));
+  options.drain_grace = DurationFlag(args, "drain-grace", milliseconds(5000));
+  request.poll_interval = DurationFlag(args, "poll-interval", milliseconds(3000));
+  if (request.poll_interval < milliseconds(100)) {
+    throw UsageError("--poll-interval: must be at least 100ms");
+  }
+  options.poll_interval = std::min(request.poll_interval, milliseconds(2000));
+  if (args.count("since")) {
+    milliseconds since = ParseDuration(args["since"].as<std::string>(), "since");
+    auto now_ms =
+        std::chrono::duration_cast<milliseconds>(run.ctx().clock.Now().time_since_epoch()).count();
+    options.since_ms = std::max<long long>(0, now_ms - since.count());
+  }
+  if (args.count("max-events")) {
+    options.max_events = ParseMaxEvents(args["max-events"].as<std::string>());
+  }
+  if (args.count("output-file")) options.output_file = RequireText(args, "output-file");
+  for (const auto& kv : args.arguments()) {
+    if (kv.key() != "redact") continue;
+    if (kv.value().empty()) throw UsageError("--redact must not be empty");
+    run.redactor().AddPattern(kv.value(), "redact");
+  }
+  options.tail_lines = kSummaryLines;
+  return request;
+}
+
+// Retryable trouble while polling the task's status is not a reason to stop
+// following: the next poll asks again.
+bool IsTransient(const Error& e) {
+  if (const auto* aws = dynamic_cast<const AwsError*>(&e)) {
+    return IsRetryableCode(aws->code()) || aws->http_status() >= 500;
+  }
+  return dynamic_cast<const TransportError*>(&e) != nullptr;
+}
+
+// The task, from the shared ECS helper; a task the cluster does not know is an error.
+nlohmann::json DescribeTask(AwsJsonService& ecs, const Request& request) {
+  std::string reason;
+  std::optional<nlohmann::json> task =
+      DescribeOneTask(ecs, request.cluster, request.task.value, &reason);
+  if (!task) {
+    throw Error("task " + request.task.task_id + " not found in cluster " +
+                ClusterName(request.cluster) + (reason.empty() ? "" : " (" + reason + ")"));
+  }
+  return *task;
+}
+
+void WriteSummary(ToolRun& run, const std::string& title, const std::vector<std::string>& lines) {
+  if (!run.summary().enabled()) return;
+  size_t longest_run = 0;
+  for (const auto& line : lines) {
+    size_t current = 0;
+    for (char c : line) {
+      current = c == '`' ? current + 1 : 0;
+      longest_run = std::max(longest_run, current);
+    }
+  }
+  std::string fence(std::max<size_t>(3, longest_run + 1), '`');
+  std::string markdown = "### " + MarkdownEscape(title) + "\n\n";
+  if (lines.empty()) {
+    markdown += "_No log lines._\n";
+  } else {
+    markdown += fence + "text\n";
+    for (const auto& line : lines) {
+      std::string clean = line;
+      std::replace(clean.begin(), clean.end(), '\r', ' ');
+      markdown += clean + "\n";
+    }
+    markdown += fence + "\n";
+  }
+  run.summary().Append(markdown);
+}
+
+std::string JoinLines(const std::vector<std::string>& values) {
+  std::string out;
+  for (size_t i = 0; i < values.size(); ++i) out += (i ? "\n" : "") + values[i];
+  return out;
+}
+
+int Interrupted(ToolRun& run) {
+  int signal_number = CancelSignal();
+  run.log().Warning("interrupted; stopped reading logs");
+  return signal_number == 15 ? kExitSigTerm : kExitSigInt;
+}
+
+int Run(ToolRun& run, const cxxopts::ParseResult& args, const FetchLogsClientFactory& factory) {
+  Request request = ReadRequest(run, args);
+  AwsSettings settings = ReadAwsOptions(args);
+  InstallCancelHandlers();
+  Clock& clock = run.ctx().clock;
+
+  std::vector<LogTarget> targets;
+  std::string default_region;
+  nlohmann::json task;  // null for --log-group
+  std::unique_ptr<AwsJsonService> ecs;
+  if (request.by_task) {
+    std::string region_override;
+    if (!request.task.region.empty()) {
+      if (!settings.region.empty() && settings.region != request.task.region) {
+        throw UsageError("--task is in region " + request.task.region + ", not --region " +
+                         settings.region);
+      }
+      region_override = request.task.region;
+    }
+    ecs = factory(AwsService::kEcs, settings, run, region_override);
+    default_region = ecs->region();
+    task = DescribeTask(*ecs, request);
+    MaskOverrideEnvironment(task, run.log());
+    std::string definition_arn = task.value("taskDefinitionArn", "");
+    if (definition_arn.empty()) throw Error("DescribeTasks returned no taskDefinitionArn");
+    nlohmann::json definition =
+        ecs->Call("DescribeTaskDefinition", {{"taskDefinition", definition_arn}});
+    if (!definition.contains("taskDefinition") || !definition["taskDefinition"].is_object()) {
+      throw Error("DescribeTaskDefinition returned no taskDefinition for " + definition_arn);
+    }
+    targets = DeriveLogTargets(definition["taskDefinition"], request.task.task_id, default_region);
+    // awslogs without a stream prefix names the stream after the container's
+    // runtime id (EC2 launch type): DescribeTasks knows it.
+    if (task.contains("containers") && task["containers"].is_array()) {
+      for (auto& target : targets) {
+        if (!target.awslogs || !target.stream.empty()) continue;
+        for (const auto& c : task["containers"]) {
+          if (c.is_object() && c.value("name", "") == target.container) {
+            target.stream = c.value("runtimeId", "");
+          }
+        }
+      }
+    }
+    if (!request.container.empty()) {
+      auto it = std::find_if(targets.begin(), targets.end(),
+                             [&](const LogTarget& t) { return t.container == request.container; });
+      if (it == targets.end()) {
+        std::vector<std::string> names;
+        for (const auto& t : targets) names.push_back(t.container);
+        std::string list;
+        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+        throw Error("task definition " + definition_arn + " has no container '" +
+                    request.container + "' (containers: " + list + ")");
+      }
+      targets = {*it};
+    }
+    request.log_options.task_console_url =
+        TaskConsoleUrl(default_region, ClusterName(request.cluster), request.task.task_id);
+  } else {
+    LogTarget target;
+    target.container = request.log_stream;
+    target.log_driver = "awslogs";
+    target.awslogs = true;
+    target.group = request.log_group;
+    target.stream = request.log_stream;
+    targets.push_back(target);
+  }
+
+  // Clients per region, made before any Logs call so a missing region is a
+  // usage error, not a half-read log.
+  std::map<std::string, std::unique_ptr<AwsJsonService>> premade;
+  for (auto& target : targets) {
+    if (!target.awslogs || target.stream.empty() || premade.count(target.region)) continue;
+    premade.emplace(target.region, factory(AwsService::kLogs, settings, run, target.region));
+    if (target.region.empty()) target.region = premade[target.region]->region();
+  }
+  if (default_region.empty() && !premade.empty())
+    default_region = premade.begin()->second->region();
+
+  std::vector<std::string> groups, streams, urls;
+  for (const auto& target : targets) {
+    if (!target.awslogs || target.stream.empty()) continue;
+    groups.push_back(target.group);
+    streams.push_back(target.stream);
+    urls.push_back(LogStreamConsoleUrl(target.region, target.group, target.stream));
+  }
+  run.outputs().Set("log_group", JoinLines(groups));
+  run.outputs().Set("log_stream", JoinLines(streams));
+  run.outputs().Set("console_url",
+                    urls.empty() ? request.log_options.task_console_url : JoinLines(urls));
+  run.outputs().Set("events", "0");
+
+  // A task that never started has no logs to wait for.
+  bool never_started = !task.is_null() && task.value("lastStatus", "") == "STOPPED" &&
+                       !TaskTimestamp(task, "startedAt");
+  if (never_started) {
+    run.log().Notice("task " + request.task.task_id +
+                     " stopped without starting, so it wrote no logs (" +
+                     task.value("stoppedReason", "no reason given") + ")");
+    if (request.summary) WriteSummary(run, "Logs of task " + request.task.task_id, {});
+    return kExitOk;
+  }
+
+  LogsClientFactory make_logs = [&](const std::string& region) {
+    auto it = premade.find(region);
+    if (it != premade.end() && it->second) return std::move(it->second);
+    return factory(AwsService::kLogs, settings, run, region);
+  };
+  TaskLogOptions options = request.log_options;
+  options.fold_groups = true;
+  auto follower = MakeTaskLogFollower(run, make_logs, targets, options);
+  auto drain_deadline = [&] {
+    return clock.Monotonic() + std::max(options.stream_timeout, milliseconds(120000)) +
+           options.drain_grace;
+  };
+
+  std::string status = task.is_null() ? "" : task.value("lastStatus", "");
+  bool interrupted = false;
+  if (!request.follow) {
+    std::optional<double> stopped_at =
+        task.is_null() ? std::nullopt : TaskTimestamp(task, "stoppedAt");
+    double now_s = std::chrono::duration<double>(clock.Now().time_since_epoch()).count();
+    if (status == "STOPPED" && stopped_at &&
+        now_s - *stopped_at < static_cast<double>(kRecentlyStopped.count())) {
+      run.log().Verbose("the task stopped moments ago: draining late lines");
+      follower->Drain(drain_deadline());
+    } else {
+      follower->ReadAll();
+    }
+    interrupted = CancelSignal() != 0;
+  } else if (!request.by_task) {
+    // No task to watch: follow until interrupted (like `aws logs tail --follow`).
+    while (CancelSignal() == 0 && !follower->limit_reached()) {
+      follower->Poll();
+      clock.SleepFor(request.poll_interval);
+    }
+    interrupted = CancelSignal() != 0;
+    if (interrupted) {
+      follower->Poll();
+    }
+  } else {
+    std::string last_reported;
+    while (true) {
+      if (status != last_reported) {
+        run.log().Info("task " + request.task.task_id + " is " + status);
+        last_reported = status;
+      }
+      if (status == "STOPPED" || follower->limit_reached()) break;
+      // Streams appear when containers start: before RUNNING there is
+      // nothing to read, and the stream timeout should not be running.
+      if (status == "RUNNING" || status == "DEACTIVATING" || status == "STOPPING" ||
+          status == "DEPROVISIONING") {
+        follower->Poll();
+      }
+      clock.SleepFor(request.poll_interval);
+      if (CancelSignal() != 0) {
+        interrupted = true;
+        break;
+      }
+      try {
+        status = DescribeTask(*ecs, request).value("lastStatus", status);
+      } catch (const Error& e) {
+        if (!IsTransient(e)) throw;
+        run.log().Verbose(std::string("DescribeTasks: ") + e.what() + "; asking again");
+      }
+    }
+    if (!interrupted && !follower->limit_reached()) follower->Drain(drain_deadline());
+    interrupted = interrupted || CancelSignal() != 0;
+  }
+
+  run.outputs().Set("events", std::to_string(follower->events_printed()));
+  if (request.summary) {
+    std::string title = request.by_task
+                            ? "Last lines of task " + request.task.task_id
+                            : "Last lines of " + request.log_group + " " + request.log_stream;
+    WriteSummary(run, title, follower->Tail(kSummaryLines));
+  }
+  run.log().Verbose(std::to_string(follower->events_printed()) + " events in " +
+                    std::to_string(follower->get_log_events_calls()) + " GetLogEvents calls");
+  if (interrupted) return Interrupted(run);
+  if (!follower->complete()) {
+    auto problems = follower->problems();
+    throw Error("could not read every log stream to its end: " +
+                (problems.empty() ? std::string("unknown reason") : problems.front()));
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+std::string ValidateLogGroupName(const std::string& value, const std::string& flag) {
+  bool valid = !value.empty() && value.size() <= 512 &&
+               std::all_of(value.begin(), value.end(), [](unsigned char c) {
+                 return std::isalnum(c) || c == '.' || c == '-' || c == '_' || c == '/' || c == '#';
+               });
+  if (!valid) {
+    throw UsageError("--" + flag + ": '" + value.substr(0, 120) +
+                     "' is not a log group name (1-512 of letters, digits, . - _ / #)");
+  }
+  return value;
+}
+
+std::string ValidateLogStreamName(const std::string& value, const std::string& flag) {
+  bool valid = !value.empty() && value.size() <= 512 &&
+               std::none_of(value.begin(), value.end(), [](unsigned char c) {
+                 return c == ':' || c == '*' || c < 0x20 || c == 0x7f;
+               });
+  if (!valid) {
+    throw UsageError("--" + flag + ": '" + value.substr(0, 120) +
+                     "' is not a log stream name (1-512 characters, no ':' or '*')");
+  }
+  return value;
+}
+
+ToolSpec FetchLogsSpec(FetchLogsClientFactory make_client) {
+  if (!make_client) {
+    make_client = [](AwsService service, const AwsSettings& settings, ToolRun& run,
+                     const std::string& region) {
+      return MakeAwsJsonService(service, settings, run, region);
+    };
+  }
+  ToolSpec spec;
+  spec.name = "fetch-logs";
+  spec.summary =
+      "Prints a task's CloudWatch log events, in order, each exactly once. Lines go to standard "
+      "output (or --output-file); outputs go to --output/$GITHUB_OUTPUT, else to standard output "
+      "after the last line.";
+  spec.add_options = AddOptions;
+  spec.run = [make_client](ToolRun& run, const cxxopts::ParseResult& args) {
+    return Run(run, args, make_client);
+  };
+  return spec;
+}
+
+}  // namespace ecsmig
