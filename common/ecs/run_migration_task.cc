@@ -603,6 +603,7 @@ void WriteStartedTask(ToolRun& run, const StartedTask& started, const ResolvedLa
   run.log().Info((started.reused ? "reused task " : "started task ") + started.task_arn);
   run.outputs().Set("task_arn", started.task_arn);
   run.outputs().Set("task_id", started.task_id);
+  run.outputs().Flush();  // now: an error below must not hide which task runs
   std::string cluster_out = request.launch.cluster;
   if (started.task.contains("clusterArn")) {
     cluster_out = RequireClusterArnAnswer(JsonString(started.task, "clusterArn"));
