@@ -440,9 +440,11 @@ class EcsLayer:
             forwarded = dict(params)
             strategy = params.get("capacityProviderStrategy")
             if not params.get("launchType") and not strategy:
-                strategy = self._default_launch(params, access_key, region)
+                strategy = self._default_strategy(params, access_key, region)
                 if not strategy:
                     forwarded["launchType"] = "EC2"
+            if forwarded.get("launchType") == "EC2":
+                self._check_ec2_launch(params, access_key, region)
             if not forwarded.get("launchType"):
                 forwarded.pop("capacityProviderStrategy", None)
                 forwarded["launchType"] = "FARGATE"
@@ -628,16 +630,17 @@ class EcsLayer:
         clusters = answer.get("clusters") or []
         return clusters[0] if clusters else None
 
-    def _default_launch(self, params, access_key, region):
+    def _default_strategy(self, params, access_key, region):
         """RunTask with neither launchType nor capacityProviderStrategy: the
-        cluster's default capacity provider strategy when it has one (the
-        returned list), else the EC2 launch type ([]). EC2 refuses a task
-        definition that requires other compatibilities, and a cluster without
-        container instances, with InvalidParameterException as ECS does."""
+        cluster's default capacity provider strategy ([] when none: then ECS
+        uses the EC2 launch type)."""
         cluster = self._describe_cluster(params, access_key, region) or {}
-        strategy = cluster.get("defaultCapacityProviderStrategy") or []
-        if strategy:
-            return strategy
+        return cluster.get("defaultCapacityProviderStrategy") or []
+
+    def _check_ec2_launch(self, params, access_key, region):
+        """The EC2 launch type refuses a task definition that requires other
+        compatibilities, and a cluster without container instances, with
+        InvalidParameterException, as ECS does (moto answers a 500)."""
         definition = self._moto_call("ecs", "DescribeTaskDefinition", {
             "taskDefinition": params.get("taskDefinition")
         }, region, access_key)["taskDefinition"]
@@ -653,7 +656,6 @@ class EcsLayer:
             raise LayerError(400, "InvalidParameterException",
                              "No Container Instances were found in your "
                              "cluster.")
-        return []
 
     # -- background ------------------------------------------------------------
 

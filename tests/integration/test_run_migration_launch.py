@@ -101,6 +101,17 @@ class RunMigrationLaunchTest(migration_group.TaskGroupTestCase):
         self.assertIn("does not support launch_type EC2", error["Message"])
         self.assertEqual(self.group_tasks(), [])
 
+    def test_ec2_task_definition_on_a_cluster_without_instances_fails_as_in_ecs(self):
+        self.aws.client("ecs").register_task_definition(
+            family="ec2only", networkMode="bridge",
+            containerDefinitions=[{"name": "app", "image": "app:1", "memory": 128}])
+        r = self.run_migration(["--task-definition", "ec2only", "--command", MIGRATE])
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("launching with launch type EC2", r.stderr)
+        self.assertIn("No Container Instances were found in your cluster", r.stderr)
+        self.assertEqual(self.aws.requests("ecs:RunTask")[0]["launchType"], "EC2")
+        self.assertEqual(self.group_tasks(), [])
+
     # -- client tokens -----------------------------------------------------------
 
     def test_matrix_legs_get_different_tokens_and_a_retried_step_the_same(self):
