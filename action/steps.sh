@@ -196,13 +196,17 @@ launch_flags() {
   fi
 }
 
-# started-by, if-running, and one --tag per non-empty line of `tags`.
+# started-by, if-running, stop-on-cancel, and one --tag per non-empty line of `tags`.
 group_flags() {
   if [[ -n "${INPUT_STARTED_BY:-}" ]]; then
     task_args+=(--started-by "$INPUT_STARTED_BY")
   fi
   if [[ -n "${INPUT_IF_RUNNING:-}" ]]; then
     task_args+=(--if-running "$INPUT_IF_RUNNING")
+  fi
+  # A cancel while RunTask is starting the task: it is stopped there and then.
+  if [[ "$(bool stop-on-cancel "$INPUT_STOP_ON_CANCEL")" == true ]]; then
+    task_args+=(--stop-on-cancel)
   fi
   local line
   while IFS= read -r line || [[ -n "$line" ]]; do

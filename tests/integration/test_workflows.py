@@ -463,6 +463,7 @@ class LocalRunTest(FakeToolsCase):
         self.assertFlag(run, "--tag", "team=db")
         self.assertFlag(run, "--tag", "env=prod")
         self.assertIn("launch: capacity provider strategy", proc.stderr)
+        self.assertIn("--stop-on-cancel", run)
         self.assertIn("--stop-on-timeout", self.argv_of("wait-task"))
 
     def test_launch_type_and_strategy_inputs_together_refused(self):
