@@ -148,14 +148,8 @@ task_flags() {
   if [[ -n "${ECSMIG_NETWORK_CONFIGURATION:-}" ]]; then
     task_args+=(--network-configuration "$ECSMIG_NETWORK_CONFIGURATION")
   fi
-  if [[ -n "${ECSMIG_CAPACITY_PROVIDER_STRATEGY:-}" ]]; then
-    task_args+=(--capacity-provider-strategy "$ECSMIG_CAPACITY_PROVIDER_STRATEGY")
-  elif [[ -n "${ECSMIG_LAUNCH_TYPE:-}" ]]; then
-    task_args+=(--launch-type "$ECSMIG_LAUNCH_TYPE")
-  fi
-  if [[ -n "${ECSMIG_PLATFORM_VERSION:-}" ]]; then
-    task_args+=(--platform-version "$ECSMIG_PLATFORM_VERSION")
-  fi
+  launch_flags
+  group_flags
   # One --env per non-empty line of the multiline `env` input. Values are
   # masked here too, before the tool could print them (it masks them as well).
   local line
@@ -172,11 +166,62 @@ task_flags() {
   done <<<"${INPUT_ENV:-}"
 }
 
-# Flags shared by `wait` and `seed-wait`.
+# The launch: the inputs, else what resolve-network read (the service's), else
+# run-migration-task's own explicit choice. Said in the log either way.
+launch_flags() {
+  local strategy=${INPUT_CAPACITY_PROVIDER_STRATEGY:-} launch_type=${INPUT_LAUNCH_TYPE:-}
+  local from="inputs"
+  if [[ -n "$strategy" && -n "$launch_type" ]]; then
+    usage_error "give 'launch-type' or 'capacity-provider-strategy', not both"
+  fi
+  if [[ -z "$strategy$launch_type" ]]; then
+    strategy=${ECSMIG_CAPACITY_PROVIDER_STRATEGY:-}
+    launch_type=${ECSMIG_LAUNCH_TYPE:-}
+    from="the service, read by resolve-network"
+  fi
+  if [[ -n "$strategy" ]]; then
+    task_args+=(--capacity-provider-strategy "$strategy")
+    log "launch: capacity provider strategy $strategy (from $from)"
+  elif [[ -n "$launch_type" ]]; then
+    task_args+=(--launch-type "$launch_type")
+    log "launch: launch type $launch_type (from $from)"
+  else
+    log "launch: no launch-type, capacity-provider-strategy or service: run-migration-task" \
+      "uses the cluster's default capacity provider strategy, else FARGATE for a" \
+      "Fargate-only task definition, else EC2, and says which"
+  fi
+  local platform=${INPUT_PLATFORM_VERSION:-${ECSMIG_PLATFORM_VERSION:-}}
+  if [[ -n "$platform" ]]; then
+    task_args+=(--platform-version "$platform")
+  fi
+}
+
+# started-by, if-running, stop-on-cancel, and one --tag per non-empty line of `tags`.
+group_flags() {
+  if [[ -n "${INPUT_STARTED_BY:-}" ]]; then
+    task_args+=(--started-by "$INPUT_STARTED_BY")
+  fi
+  if [[ -n "${INPUT_IF_RUNNING:-}" ]]; then
+    task_args+=(--if-running "$INPUT_IF_RUNNING")
+  fi
+  # A cancel while RunTask is starting the task: it is stopped there and then.
+  if [[ "$(bool stop-on-cancel "$INPUT_STOP_ON_CANCEL")" == true ]]; then
+    task_args+=(--stop-on-cancel)
+  fi
+  local line
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    line=${line%$'\r'}
+    [[ -z "${line//[[:space:]]/}" ]] && continue
+    task_args+=(--tag "$line")
+  done <<<"${INPUT_TAGS:-}"
+}
+
+# Flags shared by `wait` and `seed-wait`. A task still running at `timeout`
+# is stopped (--stop-on-timeout): the action's timeout never leaves one behind.
 wait_flags() {
   local task=$1 container=$2
   wait_args=(--cluster "$INPUT_CLUSTER" --task "$task"
-    --timeout "$INPUT_TIMEOUT" --start-timeout "$INPUT_START_TIMEOUT")
+    --timeout "$INPUT_TIMEOUT" --start-timeout "$INPUT_START_TIMEOUT" --stop-on-timeout)
   if [[ -n "$container" ]]; then
     wait_args+=(--container "$container")
   fi

@@ -70,7 +70,65 @@ std::string CloudWatchConsoleEncode(std::string_view s) {
   return twice;
 }
 
+// An answer's value is an ARN of the right kind when the flag validator for
+// that kind accepts it (their UsageError is turned into an answer error).
+template <typename Validator>
+std::string RequireArnAnswer(std::string_view value, std::string_view field, std::string_view what,
+                             Validator validate) {
+  bool fits = value.rfind("arn:", 0) == 0;
+  if (fits) {
+    try {
+      validate(value);
+    } catch (const UsageError&) {
+      fits = false;
+    }
+  }
+  if (!fits) {
+    throw Error("the AWS answer's " + std::string(field) + " " + Quote(value) + " is not " +
+                std::string(what) + "; not trusting it");
+  }
+  return std::string(value);
+}
+
+[[noreturn]] void FailLogName(std::string_view field, std::string_view value,
+                              std::string_view what) {
+  throw Error("the task definition's " + std::string(field) + " " + Quote(value) + " is not " +
+              std::string(what));
+}
+
 }  // namespace
+
+std::string RequireTaskArnAnswer(std::string_view value, std::string_view field) {
+  return RequireArnAnswer(value, field, "a task ARN", [](std::string_view v) { ParseTaskRef(v); });
+}
+
+std::string RequireClusterArnAnswer(std::string_view value, std::string_view field) {
+  return RequireArnAnswer(value, field, "a cluster ARN",
+                          [](std::string_view v) { ValidateClusterRef(v); });
+}
+
+std::string RequireTaskDefinitionArnAnswer(std::string_view value, std::string_view field) {
+  return RequireArnAnswer(value, field, "a task definition ARN",
+                          [](std::string_view v) { ValidateTaskDefinitionRef(v); });
+}
+
+std::string RequireLogGroupName(std::string_view value, std::string_view field) {
+  bool fits = !value.empty() && value.size() <= 512 &&
+              std::all_of(value.begin(), value.end(), [](unsigned char c) {
+                return std::isalnum(c) || c == '.' || c == '-' || c == '_' || c == '/' || c == '#';
+              });
+  if (!fits) FailLogName(field, value, "a CloudWatch Logs group name");
+  return std::string(value);
+}
+
+std::string RequireLogStreamName(std::string_view value, std::string_view field) {
+  bool fits = !value.empty() && value.size() <= 512 &&
+              std::none_of(value.begin(), value.end(), [](unsigned char c) {
+                return c == ':' || c == '*' || c < 0x20 || c == 0x7f;
+              });
+  if (!fits) FailLogName(field, value, "a CloudWatch Logs stream name");
+  return std::string(value);
+}
 
 EcsArn ParseEcsArn(std::string_view arn, std::string_view flag) {
   // arn:partition:ecs:region:account:type/resource

@@ -43,6 +43,23 @@ struct TaskRef {
 // a bare id (32 hex characters or a UUID). On error, throws UsageError.
 TaskRef ParseTaskRef(std::string_view value, std::string_view flag = "task");
 
+// ---- Values from AWS answers that become outputs ------------------------------
+// Each returns `value` when it has its documented shape; otherwise it throws
+// Error (exit 1) naming `field` and the value (escaped), so that a malformed
+// or hostile answer never becomes an output.
+
+// arn:PARTITION:ecs:REGION:ACCOUNT:task/[CLUSTER/]ID.
+std::string RequireTaskArnAnswer(std::string_view value, std::string_view field = "taskArn");
+// arn:PARTITION:ecs:REGION:ACCOUNT:cluster/NAME.
+std::string RequireClusterArnAnswer(std::string_view value, std::string_view field = "clusterArn");
+// arn:PARTITION:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION.
+std::string RequireTaskDefinitionArnAnswer(std::string_view value,
+                                           std::string_view field = "taskDefinitionArn");
+// A CloudWatch Logs group name: 1..512 of [.-_/#A-Za-z0-9].
+std::string RequireLogGroupName(std::string_view value, std::string_view field = "awslogs-group");
+// A CloudWatch Logs stream name: 1..512 characters, no ':' or '*', no control character.
+std::string RequireLogStreamName(std::string_view value, std::string_view field = "log stream");
+
 // Where one container of a task sends its logs.
 struct LogTarget {
   std::string container;

@@ -297,6 +297,7 @@ std::string DeriveClientToken(const Environment& env, Random& random,
   add(parts.container);
   add(parts.command_json);
   add(parts.started_by);
+  add(parts.run_task_request);
   return Sha256Hex(material);  // 64 hex characters: RunTask's limit exactly
 }
 

@@ -106,6 +106,10 @@ struct ClientTokenParts {
   std::string container;
   std::string command_json;  // the override as JSON, "" for none
   std::string started_by;
+  // The whole RunTask request without its token (canonical JSON): network,
+  // launch settings, every override, tags, group. Matrix legs that start
+  // different tasks (another cluster, another env value) never share a token.
+  std::string run_task_request;
 };
 
 // Inside GitHub Actions (GITHUB_RUN_ID set): the hex SHA-256 of the run id,

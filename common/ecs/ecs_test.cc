@@ -84,3 +84,49 @@ TEST(ConsoleUrls, PartitionAwareAndEncoded) {
 
 }  // namespace
 }  // namespace ecsmig
+
+namespace ecsmig {
+namespace {
+
+TEST(AnswerShapes, ArnsOfTheRightKindPass) {
+  EXPECT_EQ(RequireTaskArnAnswer("arn:aws:ecs:us-east-1:123456789012:task/prod/"
+                                 "0123456789abcdef0123456789abcdef"),
+            "arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef0123456789abcdef");
+  EXPECT_NO_THROW(RequireClusterArnAnswer("arn:aws:ecs:us-east-1:123456789012:cluster/prod"));
+  EXPECT_NO_THROW(
+      RequireTaskDefinitionArnAnswer("arn:aws:ecs:us-east-1:123456789012:task-definition/api:7"));
+  EXPECT_NO_THROW(RequireLogGroupName("/ecs/api#1"));
+  EXPECT_NO_THROW(RequireLogStreamName("ecs/app/0123"));
+}
+
+TEST(AnswerShapes, AnythingElseIsAnErrorExit1) {
+  const char* bad_task_arns[] = {"", "0123456789abcdef0123456789abcdef", "task/x",
+                                 "arn:aws:ecs:us-east-1:123456789012:cluster/prod",
+                                 "arn:aws:ecs:us-east-1:123456789012:task/prod/x\n::warning::x"};
+  for (const char* bad : bad_task_arns) {
+    try {
+      RequireTaskArnAnswer(bad);
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const UsageError&) {
+      ADD_FAILURE() << "an answer is not the user's input: " << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.exit_code(), kExitFailed);
+      EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(RequireClusterArnAnswer("prod"), Error);
+  EXPECT_THROW(RequireClusterArnAnswer("arn:aws:ecs:us-east-1:123456789012:task/prod/x"), Error);
+  EXPECT_THROW(RequireTaskDefinitionArnAnswer("api:7"), Error);
+  EXPECT_THROW(
+      RequireTaskDefinitionArnAnswer("arn:aws:ecs:us-east-1:123456789012:task-definition/api"),
+      Error);
+  EXPECT_THROW(RequireLogGroupName(""), Error);
+  EXPECT_THROW(RequireLogGroupName("/ecs/api name"), Error);
+  EXPECT_THROW(RequireLogGroupName(std::string(513, 'a')), Error);
+  EXPECT_THROW(RequireLogStreamName("a:b"), Error);
+  EXPECT_THROW(RequireLogStreamName("a*"), Error);
+  EXPECT_THROW(RequireLogStreamName("a\nb"), Error);
+}
+
+}  // namespace
+}  // namespace ecsmig

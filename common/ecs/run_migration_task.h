@@ -33,6 +33,9 @@ struct MigrationRequest {
   IfRunning if_running = IfRunning::kWait;
   std::chrono::milliseconds wait_timeout{30 * 60 * 1000};
   std::chrono::milliseconds poll_interval{5000};
+  // How long capacity failures (nothing started) are retried: --start-retry-for.
+  std::chrono::milliseconds start_retry_for{2 * 60 * 1000};
+  bool stop_on_cancel = false;
   bool dry_run = false;
 };
 
@@ -60,11 +63,19 @@ struct StartedTask {
   bool reused = false;  // the client token returned a task an earlier try started
 };
 
+// True for a RunTask failure reason that says there was no capacity
+// ("Capacity is unavailable at this time...", RESOURCE:CPU, RESOURCE:MEMORY,
+// ...): nothing was started, so RunTask may be asked again.
+bool IsCapacityFailure(const std::string& reason);
+
 // Starts the task: waits for (or refuses, or ignores) other running tasks of
 // the group, calls RunTask, then checks no older task of the group started
 // concurrently; a younger task stops itself before its command runs and, with
-// --if-running wait, tries again after the older one stops. RunTask failures
-// throw Error with their reason and ARN.
+// --if-running wait, tries again after the older one stops. Capacity failures
+// are retried with backoff for up to request.start_retry_for; other RunTask
+// failures (and capacity failures that outlast it) throw Error with their
+// reason and ARN. A cancel signal that arrives while RunTask starts a task
+// returns that task (without the race check), so its outputs get written.
 StartedTask StartMigrationTask(AwsJsonService& ecs, ToolRun& run, const MigrationRequest& request,
                                const nlohmann::json& run_task_request);
 

@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <csignal>
+
+#include "common/base/signals.h"
 #include "common/testing/fake_aws.h"
 
 namespace ecsmig {
@@ -60,6 +63,8 @@ struct ClusterSim {
   std::function<void()> after_run;
   // How many ListTasks polls a blocking task survives before it stops by itself.
   int blocker_polls_left = -1;
+  // DescribeClusters' defaultCapacityProviderStrategy.
+  json default_strategy = json::array();
 
   json& Add(const std::string& token, const std::string& marker_token, double created_at) {
     char id[33];
@@ -86,6 +91,14 @@ struct ClusterSim {
   }
 
   void Install(FakeAws& aws) {
+    aws.Always("DescribeClusters", [this](const json&) {
+      return json{{"clusters",
+                   {{{"clusterArn", kClusterArn},
+                     {"clusterName", "prod"},
+                     {"status", "ACTIVE"},
+                     {"defaultCapacityProviderStrategy", default_strategy}}}},
+                  {"failures", json::array()}};
+    });
     aws.Always("RunTask", [this](const json& req) {
       std::string token = req.value("clientToken", "");
       for (const auto& t : tasks) {
@@ -256,7 +269,9 @@ TEST_F(RunMigrationTaskTest, RunTaskFailuresAreErrorsWithReasonAndArn) {
       "RunTask",
       json::parse(R"({"tasks":[],"failures":[{"arn":"arn:aws:ecs:eu-west-1:1:container-instance/x",
       "reason":"RESOURCE:MEMORY"}]})"));
-  EXPECT_EQ(Run({"--cluster", "prod", "--service", "api", "--command", "x"}), 1);
+  EXPECT_EQ(
+      Run({"--cluster", "prod", "--service", "api", "--command", "x", "--start-retry-for", "0s"}),
+      1);
   EXPECT_THAT(h.err.str(), HasSubstr("RESOURCE:MEMORY"));
   EXPECT_THAT(h.err.str(), HasSubstr("container-instance/x"));
   EXPECT_FALSE(h.Outputs().count("task_arn"));
@@ -438,6 +453,7 @@ TEST_F(RunMigrationTaskTest, UnknownContainerListsNames) {
 }
 
 TEST_F(RunMigrationTaskTest, DryRunPrintsMaskedRequestAndStartsNothing) {
+  sim.Install(h.aws);  // DescribeClusters: the dry run's cluster output is its ARN
   h.aws.Expect("DescribeServices", Service())
       .Expect("DescribeTaskDefinition", TaskDefinition(json::parse(R"([{"name":"app"}])")));
   ASSERT_EQ(Run({"--cluster", "prod", "--service", "api", "--command", "migrate", "--env",
@@ -490,6 +506,251 @@ TEST_F(RunMigrationTaskTest, BadInputExitsTwoBeforeAnyAwsCall) {
   }
   EXPECT_EQ(h.clients_built, 0);
   EXPECT_TRUE(h.aws.requests().empty());
+}
+
+// ---- Capacity, the explicit launch, the token, cancels and answer shapes ----
+
+json CapacityFailure() {
+  return {{"tasks", json::array()},
+          {"failures",
+           {{{"arn", kClusterArn},
+             {"reason",
+              "Capacity is unavailable at this time. Please try again later or in a different "
+              "availability zone"}}}}};
+}
+
+class RunMigrationTaskMoreTest : public RunMigrationTaskTest {
+ protected:
+  void SetUp() override { SetCancelSignalForTesting(0); }
+  void TearDown() override { SetCancelSignalForTesting(0); }
+  // A Fargate-only task definition read by --task-definition alone.
+  void ExpectFargateOnlyTaskDefinition() {
+    json td = TaskDefinition();
+    td["taskDefinition"]["requiresCompatibilities"] = {"FARGATE"};
+    h.aws.Expect("DescribeTaskDefinition", td);
+  }
+  int RunTaskDefinitionAlone(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--cluster",    "prod",    "--task-definition", kTdArn,
+                                     "--command",    "migrate", "--subnets",         "subnet-1",
+                                     "--if-running", "ignore"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Run(args);
+  }
+};
+
+TEST_F(RunMigrationTaskMoreTest, TwoCapacityFailuresThenSuccessStartOneTaskWithOneToken) {
+  ExpectServiceReads();
+  sim.Install(h.aws);
+  h.aws.Expect("RunTask", CapacityFailure()).Expect("RunTask", CapacityFailure());
+  ASSERT_EQ(Run({"--cluster", "prod", "--service", "api", "--command", "x"}), 0) << h.err.str();
+  std::vector<json> calls = h.aws.RequestsOf("RunTask");
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(sim.tasks.size(), 1u);
+  EXPECT_EQ(calls[0]["clientToken"], calls[2]["clientToken"]) << "nothing started: same token";
+  EXPECT_THAT(h.err.str(), HasSubstr("Capacity is unavailable"));
+  EXPECT_EQ(h.Outputs()["task_arn"], sim.tasks[0].body["taskArn"]);
+}
+
+TEST_F(RunMigrationTaskMoreTest, CapacityFailuresOutlastingTheWindowFailWithTheReason) {
+  ExpectServiceReads();
+  sim.Install(h.aws);
+  for (int i = 0; i < 50; ++i) h.aws.Expect("RunTask", CapacityFailure());
+  auto before = h.clock.Monotonic();
+  EXPECT_EQ(
+      Run({"--cluster", "prod", "--service", "api", "--command", "x", "--start-retry-for", "20s"}),
+      1);
+  auto waited = std::chrono::duration_cast<std::chrono::seconds>(h.clock.Monotonic() - before);
+  EXPECT_GE(waited.count(), 20);
+  EXPECT_LE(waited.count(), 21);
+  EXPECT_THAT(h.err.str(), HasSubstr("Capacity is unavailable at this time"));
+  EXPECT_THAT(h.err.str(), HasSubstr("nothing was started"));
+  EXPECT_FALSE(h.Outputs().count("task_arn"));
+  EXPECT_TRUE(sim.tasks.empty());
+  size_t calls = h.aws.CountOf("RunTask");
+  EXPECT_GE(calls, 3u);
+  EXPECT_LE(calls, 8u) << "backoff, not a busy loop";
+}
+
+TEST_F(RunMigrationTaskMoreTest, OtherFailuresAreNotRetried) {
+  ExpectServiceReads();
+  sim.Install(h.aws);
+  h.aws.Expect("RunTask", json::parse(R"({"tasks":[],"failures":[{"reason":"ATTRIBUTE"}]})"));
+  EXPECT_EQ(Run({"--cluster", "prod", "--service", "api", "--command", "x"}), 1);
+  EXPECT_EQ(h.aws.CountOf("RunTask"), 1u);
+  EXPECT_THAT(h.err.str(), HasSubstr("ATTRIBUTE"));
+}
+
+TEST(IsCapacityFailure, FargateCapacityAndEc2Resources) {
+  EXPECT_TRUE(IsCapacityFailure("Capacity is unavailable at this time. Please try again later"));
+  EXPECT_TRUE(IsCapacityFailure("RESOURCE:MEMORY"));
+  EXPECT_TRUE(IsCapacityFailure("RESOURCE:CPU"));
+  EXPECT_FALSE(IsCapacityFailure("MISSING"));
+  EXPECT_FALSE(IsCapacityFailure("AGENT"));
+  EXPECT_FALSE(IsCapacityFailure(""));
+}
+
+TEST_F(RunMigrationTaskMoreTest, FargateOnlyTaskDefinitionWithoutLaunchSettingsRunsOnFargate) {
+  ExpectFargateOnlyTaskDefinition();
+  sim.Install(h.aws);
+  ASSERT_EQ(RunTaskDefinitionAlone(), 0) << h.err.str();
+  json req = h.aws.RequestsOf("RunTask")[0];
+  EXPECT_EQ(req["launchType"], "FARGATE");
+  EXPECT_FALSE(req.contains("capacityProviderStrategy"));
+  EXPECT_THAT(h.err.str(), HasSubstr("launch type FARGATE"));
+}
+
+TEST_F(RunMigrationTaskMoreTest, ClusterDefaultStrategyIsUsedWhenNoLaunchSettings) {
+  ExpectFargateOnlyTaskDefinition();
+  sim.Install(h.aws);
+  sim.default_strategy =
+      json::parse(R"([{"capacityProvider":"FARGATE_SPOT","weight":1,"base":0}])");
+  ASSERT_EQ(RunTaskDefinitionAlone(), 0) << h.err.str();
+  json req = h.aws.RequestsOf("RunTask")[0];
+  EXPECT_EQ(req["capacityProviderStrategy"], sim.default_strategy);
+  EXPECT_FALSE(req.contains("launchType"));
+  EXPECT_THAT(h.err.str(), HasSubstr("default capacity provider strategy"));
+}
+
+TEST_F(RunMigrationTaskMoreTest, TaskDefinitionWithoutCompatibilitiesGetsEc2) {
+  h.aws.Expect("DescribeTaskDefinition", TaskDefinition());
+  sim.Install(h.aws);
+  ASSERT_EQ(RunTaskDefinitionAlone(), 0) << h.err.str();
+  EXPECT_EQ(h.aws.RequestsOf("RunTask")[0]["launchType"], "EC2");
+}
+
+TEST_F(RunMigrationTaskMoreTest, ExplicitLaunchTypeSkipsDescribeClusters) {
+  h.aws.Expect("DescribeTaskDefinition", TaskDefinition());
+  sim.Install(h.aws);
+  ASSERT_EQ(RunTaskDefinitionAlone({"--launch-type", "FARGATE"}), 0) << h.err.str();
+  EXPECT_EQ(h.aws.CountOf("DescribeClusters"), 0u);
+}
+
+// The token each of two runs sends, with `env` set for the second.
+std::pair<std::string, std::string> TokensOfTwoRuns(
+    const std::vector<std::string>& first, const std::vector<std::string>& second,
+    const std::vector<std::pair<std::string, std::string>>& env_second = {}) {
+  std::string tokens[2];
+  for (int i = 0; i < 2; ++i) {
+    ToolHarness h;
+    ClusterSim sim;
+    h.env.Set("GITHUB_RUN_ID", "42");
+    h.env.Set("GITHUB_RUN_ATTEMPT", "1");
+    h.env.Set("GITHUB_JOB", "migrate");
+    if (i == 1)
+      for (const auto& [k, v] : env_second) h.env.Set(k, v);
+    h.aws.Expect("DescribeServices", Service()).Expect("DescribeTaskDefinition", TaskDefinition());
+    sim.Install(h.aws);
+    const auto& args = i == 0 ? first : second;
+    EXPECT_EQ(h.Run(RunMigrationTaskSpec(h.AwsFactory()), args), 0) << h.err.str();
+    tokens[i] = h.aws.RequestsOf("RunTask").at(0)["clientToken"];
+  }
+  return {tokens[0], tokens[1]};
+}
+
+TEST(RunMigrationTaskToken, MatrixLegsThatStartDifferentTasksGetDifferentTokens) {
+  std::vector<std::string> base = {"--service", "api", "--command", "x", "--if-running", "ignore"};
+  auto with = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
+  };
+  auto [same1, same2] = TokensOfTwoRuns(with({"--cluster", "prod"}), with({"--cluster", "prod"}));
+  EXPECT_EQ(same1, same2) << "a retried step gets the same token";
+  auto [a, b] = TokensOfTwoRuns(with({"--cluster", "prod"}), with({"--cluster", "staging"}));
+  EXPECT_NE(a, b) << "other cluster";
+  auto [c, d] = TokensOfTwoRuns(with({"--cluster", "prod", "--env", "DB=one"}),
+                                with({"--cluster", "prod", "--env", "DB=two"}));
+  EXPECT_NE(c, d) << "other env";
+  auto [e, f] = TokensOfTwoRuns(with({"--cluster", "prod", "--tag", "leg=1"}),
+                                with({"--cluster", "prod", "--tag", "leg=2"}));
+  EXPECT_NE(e, f) << "other tags";
+  auto [g, k] = TokensOfTwoRuns(with({"--cluster", "prod"}), with({"--cluster", "prod"}),
+                                {{"GITHUB_RUN_ATTEMPT", "2"}});
+  EXPECT_NE(g, k) << "a re-run of the job starts a new task";
+}
+
+TEST_F(RunMigrationTaskMoreTest, SignalDuringRunTaskWritesOutputsThenExits143) {
+  ExpectServiceReads();
+  sim.Install(h.aws);
+  sim.after_run = [] { SetCancelSignalForTesting(SIGTERM); };
+  EXPECT_EQ(Run({"--cluster", "prod", "--service", "api", "--command", "x"}), 143);
+  ASSERT_EQ(sim.tasks.size(), 1u);
+  auto o = h.Outputs();
+  EXPECT_EQ(o["task_arn"], sim.tasks[0].body["taskArn"]);
+  EXPECT_EQ(o["log_group"], "/ecs/api");
+  EXPECT_EQ(h.aws.CountOf("StopTask"), 0u);
+  EXPECT_EQ(sim.tasks[0].body["desiredStatus"], "RUNNING");
+}
+
+TEST_F(RunMigrationTaskMoreTest, SignalDuringRunTaskWithStopOnCancelStopsTheTask) {
+  ExpectServiceReads();
+  sim.Install(h.aws);
+  sim.after_run = [] { SetCancelSignalForTesting(SIGINT); };
+  EXPECT_EQ(Run({"--cluster", "prod", "--service", "api", "--command", "x", "--stop-on-cancel"}),
+            130);
+  ASSERT_EQ(sim.tasks.size(), 1u);
+  EXPECT_EQ(h.Outputs()["task_arn"], sim.tasks[0].body["taskArn"]);
+  EXPECT_EQ(sim.tasks[0].body["desiredStatus"], "STOPPED");
+  EXPECT_THAT(sim.tasks[0].body["stoppedReason"].get<std::string>(), HasSubstr("SIGINT"));
+}
+
+TEST_F(RunMigrationTaskMoreTest, SignalWhileWaitingForCapacityStartsNothing) {
+  ExpectServiceReads();
+  sim.Install(h.aws);
+  h.aws.ExpectCall("RunTask", [](const json&) {
+    SetCancelSignalForTesting(SIGTERM);
+    return CapacityFailure();
+  });
+  EXPECT_EQ(Run({"--cluster", "prod", "--service", "api", "--command", "x"}), 143);
+  EXPECT_EQ(h.aws.CountOf("RunTask"), 1u);
+  EXPECT_FALSE(h.Outputs().count("task_arn"));
+  EXPECT_THAT(h.err.str(), HasSubstr("nothing was started"));
+}
+
+TEST_F(RunMigrationTaskMoreTest, TaskArnThatIsNotAnArnIsAnErrorNotAnOutput) {
+  ExpectServiceReads();
+  h.aws.Expect("ListTasks", {{"taskArns", json::array()}});
+  h.aws.Expect("RunTask", json::parse(R"({"tasks":[{"taskArn":"task/x\n::warning::INJECTED",
+      "lastStatus":"PROVISIONING","desiredStatus":"RUNNING"}],"failures":[]})"));
+  EXPECT_EQ(Run({"--cluster", "prod", "--service", "api", "--command", "x"}), 1);
+  EXPECT_FALSE(h.Outputs().count("task_arn"));
+  EXPECT_THAT(h.err.str(), HasSubstr("is not a task ARN"));
+  EXPECT_THAT(h.err.str(), Not(HasSubstr("\n::warning::INJECTED")));
+}
+
+TEST_F(RunMigrationTaskMoreTest, ClusterArnThatIsNotAnArnIsAnError) {
+  ExpectServiceReads();
+  std::string arn = TaskArn(std::string(32, 'a'));
+  h.aws.Expect("RunTask", {{"tasks",
+                            {{{"taskArn", arn},
+                              {"clusterArn", "prod"},
+                              {"lastStatus", "PROVISIONING"},
+                              {"desiredStatus", "RUNNING"}}}},
+                           {"failures", json::array()}});
+  EXPECT_EQ(
+      Run({"--cluster", "prod", "--service", "api", "--command", "x", "--if-running", "ignore"}),
+      1);
+  EXPECT_FALSE(h.Outputs().count("cluster"));
+  EXPECT_EQ(h.Outputs()["task_arn"], arn) << "which task started";
+  EXPECT_THAT(h.err.str(), HasSubstr("clusterArn"));
+}
+
+TEST_F(RunMigrationTaskMoreTest, DryRunWritesTheClusterArn) {
+  sim.Install(h.aws);
+  ExpectServiceReads();
+  ASSERT_EQ(Run({"--cluster", "prod", "--service", "api", "--command", "x", "--dry-run"}), 0)
+      << h.err.str();
+  EXPECT_EQ(h.Outputs()["cluster"], kClusterArn);
+  EXPECT_EQ(h.aws.CountOf("RunTask"), 0u);
+}
+
+TEST_F(RunMigrationTaskMoreTest, MissingClusterIsNamed) {
+  h.aws.Expect("DescribeTaskDefinition", TaskDefinition());
+  h.aws.Expect("DescribeClusters",
+               json::parse(R"({"clusters":[],"failures":[{"arn":"x","reason":"MISSING"}]})"));
+  EXPECT_EQ(RunTaskDefinitionAlone(), 1);
+  EXPECT_THAT(h.err.str(), HasSubstr("cluster 'prod' was not found"));
+  EXPECT_EQ(h.aws.CountOf("RunTask"), 0u);
 }
 
 TEST(ParseCommand, JsonArrayOrShellString) {

@@ -28,6 +28,11 @@ import model_check
 DEFAULT_STATUSES = (("PROVISIONING", 0.2), ("PENDING", 0.3), ("RUNNING", 1.0))
 STOPPING_STATUSES = ("DEACTIVATING", "STOPPING", "DEPROVISIONING")
 DEFAULT_STOPPED_REASON = "Essential container in task exited"
+# RunTask's failure reason when Fargate has no capacity (AWS re:Post,
+# "ecs-fargate-runtask-capacity"); EC2 placement reports RESOURCE:CPU,
+# RESOURCE:MEMORY, ... with the container instance's ARN.
+CAPACITY_REASON = ("Capacity is unavailable at this time. Please try again "
+                   "later or in a different availability zone")
 
 
 class LayerError(Exception):
@@ -328,6 +333,7 @@ class EcsLayer:
         self._scripts = []
         self._task_definitions = {}
         self._service_patches = {}
+        self._capacity_failures = []  # reasons for the next RunTasks
         self._log_groups_made = set()
         self._streams_made = set()
         self.model_violations = []
@@ -386,7 +392,7 @@ class EcsLayer:
         for problem in model_check.check_input("ecs", operation, params):
             self.violation(f"request ecs:{operation}: {problem}")
         if operation == "RunTask":
-            return self._run_task(params, access_key, forward)
+            return self._run_task(params, access_key, region, forward)
         if operation == "DescribeTasks":
             return self._describe_tasks(params, forward)
         if operation == "StopTask":
@@ -407,7 +413,7 @@ class EcsLayer:
                 ("x-amzn-RequestId", str(uuid.uuid4()))]
         return status, headers, json.dumps(body).encode()
 
-    def _run_task(self, params, access_key, forward):
+    def _run_task(self, params, access_key, region, forward):
         token = params.get("clientToken")
         fingerprint = json.dumps(
             {k: v for k, v in params.items() if k != "clientToken"},
@@ -424,13 +430,22 @@ class EcsLayer:
                             "in a request with different parameters.")
                     return self._checked("RunTask", 200, [],
                                          self._replay(known[1]))
+            failure = self._capacity_failure(params, access_key, region)
+            if failure is not None:
+                return self._checked("RunTask", 200, [], failure)
             # moto validates clientToken's length but otherwise ignores it,
             # and places tasks without container instances only when asked
-            # for FARGATE explicitly; a capacity provider strategy (or no
-            # launch type, ECS's cluster default) is run as FARGATE there.
+            # for FARGATE explicitly; a capacity provider strategy (given,
+            # or the cluster's default) is run as FARGATE there.
             forwarded = dict(params)
             strategy = params.get("capacityProviderStrategy")
-            if not params.get("launchType"):
+            if not params.get("launchType") and not strategy:
+                strategy = self._default_strategy(params, access_key, region)
+                if not strategy:
+                    forwarded["launchType"] = "EC2"
+            if forwarded.get("launchType") == "EC2":
+                self._check_ec2_launch(params, access_key, region)
+            if not forwarded.get("launchType"):
                 forwarded.pop("capacityProviderStrategy", None)
                 forwarded["launchType"] = "FARGATE"
             # ECS uses the VPC's default group when none is given; moto fails
@@ -579,6 +594,68 @@ class EcsLayer:
                 arns.append(arn)
             response["taskArns"] = arns
         return self._checked("ListTasks", status, headers, response)
+
+    # -- RunTask placement: capacity and the cluster's default launch -------
+
+    def fail_next_run_tasks(self, count, reason=CAPACITY_REASON, clear=False):
+        """The next count RunTasks start nothing and answer failures with
+        reason, as ECS does when Fargate (or the cluster's instances) has no
+        capacity. An idempotent replay of a started task is not counted.
+        clear drops the failures still queued first."""
+        if int(count) < 0:
+            raise ValueError("count must not be negative")
+        with self._lock:
+            if clear:
+                self._capacity_failures.clear()
+            self._capacity_failures.extend([str(reason)] * int(count))
+
+    def _capacity_failure(self, params, access_key, region):
+        """RunTask's answer for a scripted capacity failure, or None. The
+        token is not recorded: nothing started, so a retry may start one."""
+        with self._lock:
+            if not self._capacity_failures:
+                return None
+            reason = self._capacity_failures.pop(0)
+        cluster = self._describe_cluster(params, access_key, region)
+        failure = {"reason": reason}
+        if cluster is not None:
+            failure["arn"] = cluster["clusterArn"]
+        self._log(f"RunTask: capacity failure ({reason})")
+        return {"tasks": [], "failures": [failure]}
+
+    def _describe_cluster(self, params, access_key, region):
+        answer = self._moto_call("ecs", "DescribeClusters", {
+            "clusters": [params.get("cluster") or "default"]
+        }, region, access_key)
+        clusters = answer.get("clusters") or []
+        return clusters[0] if clusters else None
+
+    def _default_strategy(self, params, access_key, region):
+        """RunTask with neither launchType nor capacityProviderStrategy: the
+        cluster's default capacity provider strategy ([] when none: then ECS
+        uses the EC2 launch type)."""
+        cluster = self._describe_cluster(params, access_key, region) or {}
+        return cluster.get("defaultCapacityProviderStrategy") or []
+
+    def _check_ec2_launch(self, params, access_key, region):
+        """The EC2 launch type refuses a task definition that requires other
+        compatibilities, and a cluster without container instances, with
+        InvalidParameterException, as ECS does (moto answers a 500)."""
+        definition = self._moto_call("ecs", "DescribeTaskDefinition", {
+            "taskDefinition": params.get("taskDefinition")
+        }, region, access_key)["taskDefinition"]
+        required = definition.get("requiresCompatibilities") or ["EC2"]
+        if "EC2" not in required:
+            raise LayerError(400, "InvalidParameterException",
+                             "Task definition does not support launch_type "
+                             "EC2.")
+        instances = self._moto_call("ecs", "ListContainerInstances", {
+            "cluster": params.get("cluster") or "default"
+        }, region, access_key).get("containerInstanceArns") or []
+        if not instances:
+            raise LayerError(400, "InvalidParameterException",
+                             "No Container Instances were found in your "
+                             "cluster.")
 
     # -- background ------------------------------------------------------------
 

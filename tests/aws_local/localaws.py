@@ -581,6 +581,8 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
             return {}
         if command == "clear_faults":
             proxy.faults.clear()
+            if layer:
+                layer.fail_next_run_tasks(0, clear=True)
             return {}
         if command == "inject":
             proxy.faults.inject(args["operation"], args["errors"])
@@ -604,6 +606,12 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
                 raise ValueError("the lifecycle layer is off (--no-lifecycle)")
             layer.patch_service(args["service_arn"], args.get("set"),
                                 args.get("unset"))
+            return {}
+        if command == "fail_next_run_tasks":
+            if layer is None:
+                raise ValueError("the lifecycle layer is off (--no-lifecycle)")
+            layer.fail_next_run_tasks(args.get("count", 1), args.get(
+                "reason", ecs_layer.CAPACITY_REASON))
             return {}
         if command == "tasks":
             return layer.tasks() if layer else []

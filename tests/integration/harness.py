@@ -268,6 +268,22 @@ class LocalAws:
             "log_interval": log_interval
         })
 
+    def fail_next_run_tasks(self, count, reason=None):
+        """The next count RunTasks start nothing and answer failures with
+        reason (default: Fargate's "Capacity is unavailable at this time...")."""
+        args = {"count": count}
+        if reason is not None:
+            args["reason"] = reason
+        self._control("fail_next_run_tasks", args)
+
+    def set_default_capacity_provider_strategy(self, cluster, strategy):
+        """Gives the cluster a default capacity provider strategy (in moto,
+        which keeps it and answers it in DescribeClusters)."""
+        providers = sorted({item["capacityProvider"] for item in strategy})
+        self.client("ecs").put_cluster_capacity_providers(
+            cluster=cluster, capacityProviders=providers,
+            defaultCapacityProviderStrategy=strategy)
+
     def tasks(self):
         """Every task the layer started: arn, id, cluster, lastStatus,
         desiredStatus, started_by, client_token, stopped_by_user, stop_reason,

@@ -7,13 +7,16 @@ import time
 import unittest
 
 import harness
+import migration_group
 
 CLUSTER = "mig-cluster"
 MIGRATE = '["npx","prisma","migrate","deploy"]'
 RACE_REASON = "ecsmig: stopped before running"
 
 
-class RunMigrationTaskTest(harness.LocalAwsTestCase):
+class RunMigrationTaskTest(migration_group.TaskGroupTestCase):
+
+    cluster = CLUSTER
 
     @classmethod
     def setUpClass(cls):
@@ -23,28 +26,6 @@ class RunMigrationTaskTest(harness.LocalAwsTestCase):
             cluster=CLUSTER, service="multi", family="multi",
             containers=[{"name": "web"}, {"name": "worker"},
                         {"name": "xray", "essential": False}])
-
-    def setUp(self):
-        super().setUp()
-        self.started_by = f"t{int(time.time() * 1000) % 10**9}"  # a fresh group per test
-
-    def tearDown(self):
-        # Every task this test started has stopped (or is stopped) before the next one.
-        for task in self.aws.tasks():
-            if task["desiredStatus"] != "STOPPED" and task["started_by"] == self.started_by:
-                self.aws.proxy_client("ecs").stop_task(cluster=CLUSTER, task=task["arn"],
-                                                       reason="test cleanup")
-        for task in self.aws.tasks():
-            if task["started_by"] == self.started_by:
-                self.aws.wait_for_task_status(task["arn"], "STOPPED", timeout=30)
-        super().tearDown()
-
-    def run_migration(self, args, env=None, **kwargs):
-        base = ["--cluster", CLUSTER, "--started-by", self.started_by]
-        return harness.run_tool("run-migration-task", base + args, env or self.aws.env(), **kwargs)
-
-    def group_tasks(self):
-        return [t for t in self.aws.tasks() if t["started_by"] == self.started_by]
 
     def test_starts_from_the_service(self):
         r = self.run_migration(["--service", "api", "--command", MIGRATE,
@@ -107,7 +88,9 @@ class RunMigrationTaskTest(harness.LocalAwsTestCase):
         failure_arn = "arn:aws:ecs:us-east-1:123456789012:container-instance/mig-cluster/abc"
         self.aws.inject("ecs:RunTask", [{"status": 200, "body": {
             "tasks": [], "failures": [{"arn": failure_arn, "reason": "RESOURCE:MEMORY"}]}}])
-        r = self.run_migration(["--service", "api", "--command", MIGRATE])
+        # RESOURCE:* is a capacity failure, retried for --start-retry-for.
+        r = self.run_migration(["--service", "api", "--command", MIGRATE,
+                                "--start-retry-for", "0s"])
         self.assertEqual(r.returncode, 1, r)
         self.assertIn("RESOURCE:MEMORY", r.stderr)
         self.assertIn(failure_arn, r.stderr)

@@ -45,7 +45,8 @@ TOOLS = ["detect-schema-change", "resolve-network", "run-migration-task", "wait-
 
 EXPECTED_INPUTS = [
     "cluster", "service", "task-definition", "container", "command", "env", "subnets",
-    "security-groups", "assign-public-ip", "paths", "preset", "base", "head",
+    "security-groups", "assign-public-ip", "launch-type", "capacity-provider-strategy",
+    "platform-version", "started-by", "if-running", "tags", "paths", "preset", "base", "head",
     "only-if-changed", "run-seeders", "seed-command", "timeout", "start-timeout",
     "follow-logs", "stop-on-cancel", "region", "role-to-assume", "version",
 ]
@@ -445,6 +446,32 @@ class LocalRunTest(FakeToolsCase):
         self.assertFlag(run, "--container", "migrate")
         self.assertFlag(run, "--command", "./migrate.sh")
         self.assertNotIn("--network-configuration", run)
+
+    def test_launch_and_group_inputs_reach_run_migration_task(self):
+        self.standard_migration()
+        proc, _ = self.local_run("--cluster", "dev", "--service", "api",
+                                 "--capacity-provider-strategy", '[{"capacityProvider":"FARGATE_SPOT"}]',
+                                 "--platform-version", "1.4.0", "--started-by", "db-prod",
+                                 "--if-running", "fail", "--tags", "team=db\nenv=prod")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        run = self.argv_of("run-migration-task")
+        self.assertFlag(run, "--capacity-provider-strategy", '[{"capacityProvider":"FARGATE_SPOT"}]')
+        self.assertNotIn("--launch-type", run, "the input wins over the service's FARGATE")
+        self.assertFlag(run, "--platform-version", "1.4.0")
+        self.assertFlag(run, "--started-by", "db-prod")
+        self.assertFlag(run, "--if-running", "fail")
+        self.assertFlag(run, "--tag", "team=db")
+        self.assertFlag(run, "--tag", "env=prod")
+        self.assertIn("launch: capacity provider strategy", proc.stderr)
+        self.assertIn("--stop-on-cancel", run)
+        self.assertIn("--stop-on-timeout", self.argv_of("wait-task"))
+
+    def test_launch_type_and_strategy_inputs_together_refused(self):
+        self.standard_migration()
+        proc, _ = self.local_run("--cluster", "dev", "--service", "api", "--launch-type", "EC2",
+                                 "--capacity-provider-strategy", '[{"capacityProvider":"x"}]')
+        self.assertEqual(proc.returncode, 2, proc.stderr)
+        self.assertNotIn("run-migration-task", [c["tool"] for c in self.calls()])
 
     def test_explicit_network_inputs_reach_resolve_network(self):
         self.standard_migration()
@@ -1098,6 +1125,32 @@ class LocalRunAgainstLocalAwsTest(unittest.TestCase):
         self.assertEqual(outputs["result"], "failed")
         self.assertEqual(outputs["seed_task_arn"], "")
         self.assertEqual(len([t for t in self.aws.tasks() if t["cluster"].endswith("lr-fail")]), 1)
+
+    def test_timeout_stops_the_task(self):
+        """The action's timeout: the wait gives up (124) and stops the task."""
+        self.aws.seed_service(cluster="lr-timeout", service="api")
+        self.aws.script_next_task(statuses=[("PROVISIONING", 0.2), ("RUNNING", 600)])
+        proc, outputs = self.local_run("--cluster", "lr-timeout", "--service", "api",
+                                       "--only-if-changed", "false", "--timeout", "2s",
+                                       "--follow-logs", "false")
+        self.assertEqual(proc.returncode, 124, proc.stderr)
+        self.assertEqual(outputs["result"], "timeout")
+        task = [t for t in self.aws.tasks() if t["arn"] == outputs["task_arn"]]
+        self.assertEqual(len(task), 1, self.aws.tasks())
+        self.assertTrue(task[0]["stopped_by_user"], task[0])
+        self.aws.wait_for_task_status(outputs["task_arn"], "STOPPED", timeout=30)
+        self.assertEqual(self.aws.leftover_tasks(), [])
+
+    def test_no_service_path_states_its_launch(self):
+        """No service and no launch inputs: the tool makes ECS's choice explicit."""
+        seeded = self.aws.seed_service(cluster="lr-nosvc", service="api")
+        proc, outputs = self.local_run("--cluster", "lr-nosvc", "--task-definition", "api",
+                                       "--subnets", seeded["subnets"][0],
+                                       "--only-if-changed", "false", "--tags", "team=db")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("launch: no launch-type, capacity-provider-strategy or service", proc.stderr)
+        self.assertIn("launching with launch type FARGATE", proc.stderr)
+        self.assertEqual(outputs["result"], "success")
 
     def test_no_schema_change_starts_nothing(self):
         self.aws.seed_service(cluster="lr-skip", service="api")

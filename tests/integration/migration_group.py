@@ -1,0 +1,49 @@
+"""What the run-migration-task test modules share: each test runs its tasks in
+a fresh --started-by group, and stops (and waits out) what it left running."""
+
+import time
+
+import harness
+
+
+class TaskGroupTestCase(harness.LocalAwsTestCase):
+    """cluster: the default --cluster; group_prefix: the group's first letter."""
+
+    cluster = None
+    group_prefix = "t"
+
+    def setUp(self):
+        super().setUp()
+        self.started_by = f"{self.group_prefix}{int(time.time() * 1000) % 10**9}"
+
+    def tearDown(self):
+        # Every task this test started has stopped (or is stopped) before the next one.
+        ecs = self.aws.proxy_client("ecs")
+        for task in self.group_tasks():
+            if task["desiredStatus"] != "STOPPED":
+                ecs.stop_task(cluster=task["cluster"], task=task["arn"], reason="test cleanup")
+        for task in self.group_tasks():
+            self.aws.wait_for_task_status(task["arn"], "STOPPED", timeout=30)
+        super().tearDown()
+
+    def run_migration(self, args, env=None, cluster=None, **kwargs):
+        base = ["--cluster", cluster or self.cluster, "--started-by", self.started_by]
+        return harness.run_tool("run-migration-task", base + args, env or self.aws.env(),
+                                **kwargs)
+
+    def start_migration(self, args):
+        """Starts run-migration-task in the background; returns it once its
+        RunTask has reached the local AWS."""
+        tool = harness.start_tool(
+            "run-migration-task",
+            ["--cluster", self.cluster, "--started-by", self.started_by] + args, self.aws.env())
+        deadline = time.time() + 30
+        while self.aws.stats()["requests"].get("ecs:RunTask", 0) == 0:
+            if time.time() > deadline:
+                tool.proc.kill()
+                raise AssertionError("RunTask never came: " + tool.stderr_so_far())
+            time.sleep(0.02)
+        return tool
+
+    def group_tasks(self):
+        return [t for t in self.aws.tasks() if t["started_by"] == self.started_by]
