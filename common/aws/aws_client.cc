@@ -6,7 +6,9 @@
 #include "common/aws/aws_protocol.h"
 #include "common/aws/credentials.h"
 #include "common/aws/endpoints.h"
+#include "common/aws/profile_settings.h"
 #include "common/aws/retry.h"
+#include "common/aws/sso.h"
 #include "common/aws/sts.h"
 #include "common/base/error.h"
 #include "common/github/cli.h"
@@ -16,10 +18,11 @@ namespace {
 
 class AwsJsonClient : public AwsJsonService {
  public:
-  AwsJsonClient(AwsService service, AwsEndpoint endpoint, const AwsSettings& settings, ToolRun& run,
-                RetryOptions retry)
+  AwsJsonClient(AwsService service, AwsEndpoint endpoint, const AwsSettings& settings,
+                ProfileSettings profile, ToolRun& run, RetryOptions retry)
       : service_(service),
         settings_(settings),
+        profile_(std::move(profile)),
         run_(run),
         executor_(std::move(endpoint), run.ctx().http(), run.ctx().clock, run.ctx().random, retry,
                   Hooks(), ResolveHttpOptions(run.ctx().env)) {}
@@ -70,14 +73,18 @@ class AwsJsonClient : public AwsJsonService {
       Clock& clock = ctx.clock;
       Environment& env = ctx.env;
       std::string endpoint_flag = settings_.endpoint_url;
-      CredentialsChainDeps deps{ctx.env,
-                                ctx.fs,
-                                ctx.clock,
-                                http,
-                                [&http, &clock, &env, endpoint_flag](const std::string& region) {
-                                  return MakeStsApi(http, clock, env, region, endpoint_flag);
-                                },
-                                nullptr};
+      const ProfileSettings& profile = profile_;
+      CredentialsChainDeps deps{
+          ctx.env, ctx.fs, ctx.clock, http,
+          [&http, &clock, &env, endpoint_flag, &profile](const std::string& region) {
+            return MakeStsApi(http, clock, env, region, endpoint_flag, profile);
+          },
+          nullptr,
+          // As the SDKs: --endpoint-url is the tool's service's, never the portal's.
+          [&http, &clock, &env, &profile](const std::string& region) {
+            return MakeSsoApi(http, clock, env, region, "", profile);
+          },
+          [this](const std::string& secret) { run_.log().AddMask(secret); }};
       provider_ = MakeDefaultCredentialsChain(deps, settings_.profile, region());
     }
     Credentials credentials = provider_->Get();
@@ -92,6 +99,7 @@ class AwsJsonClient : public AwsJsonService {
 
   AwsService service_;
   AwsSettings settings_;
+  ProfileSettings profile_;
   ToolRun& run_;
   std::unique_ptr<CredentialsProvider> provider_;
   std::string masked_secret_;
@@ -104,19 +112,29 @@ std::unique_ptr<AwsJsonService> MakeAwsJsonService(AwsService service, const Aws
                                                    ToolRun& run,
                                                    const std::string& region_override) {
   ToolContext& ctx = run.ctx();
-  const std::string region =
-      ResolveRegion(region_override.empty() ? settings.region : region_override, ctx.env,
-                    [&] { return ProfileRegion(ctx.env, ctx.fs, settings.profile); });
+  // Everything is checked here, before any request: the profile's settings
+  // (a malformed file), the region and the endpoint of every source, retries.
+  const ProfileSettings profile = LoadProfileSettings(ctx.env, ctx.fs, settings.profile);
+  const std::string region = ResolveRegion(
+      region_override.empty() ? settings.region : region_override, ctx.env,
+      [&] { return profile.Setting("region", profile.region); },
+      region_override.empty() ? "--region" : "the task's region (its ARN or awslogs-region)");
   const AwsServiceInfo& info = InfoFor(service);
   AwsEndpoint endpoint;
   endpoint.protocol = AwsProtocol::kJson11;
   endpoint.display_name = std::string(info.display_name);
   endpoint.signing_name = std::string(info.signing_name);
   endpoint.region = region;
-  endpoint.url = ResolveEndpoint(service, settings.endpoint_url, region, ctx.env);
+  endpoint.url = ResolveEndpoint(service, settings.endpoint_url, region, ctx.env, profile);
+  // STS and SSO, reached only for credentials, are checked now too.
+  ResolveEndpoint(AwsService::kSts, settings.endpoint_url, region, ctx.env, profile);
+  ResolveEndpoint(AwsService::kSso, "", region, ctx.env, profile);
+  CheckRetryMode(ctx.env, profile);
   RetryOptions retry;
-  retry.max_attempts = ResolveMaxAttempts(settings.max_attempts, ctx.env);
-  return std::make_unique<AwsJsonClient>(service, std::move(endpoint), settings, run, retry);
+  retry.max_attempts = ResolveMaxAttempts(settings.max_attempts, ctx.env, profile);
+  ResolveHttpOptions(ctx.env);
+  return std::make_unique<AwsJsonClient>(service, std::move(endpoint), settings, profile, run,
+                                         retry);
 }
 
 }  // namespace ecsmig

@@ -885,30 +885,5 @@ TEST_F(CredentialsChainTest, SelectionIsRetriedAfterAFailure) {
   EXPECT_EQ(chain->Get().access_key_id, "LATE");
 }
 
-// ---- ProfileRegion ----
-
-TEST(ProfileRegion, RegionOfTheNamedProfileOnly) {
-  MapEnvironment env(Vars{{"HOME", "/home/u"}});
-  FakeFileSystem fs;
-  EXPECT_EQ(ProfileRegion(env, fs, ""), "") << "no file";
-  fs.files["/home/u/.aws/config"] =
-      "[default]\nregion = us-east-1\n"
-      "[profile eu]\nregion = eu-west-1\n"
-      "[profile child]\nrole_arn = arn:aws:iam::1:role/c\nsource_profile = eu\n"
-      "[profile sub]\ns3 =\n  region = ap-south-1\n";
-  fs.files["/home/u/.aws/credentials"] = "[creds-only]\nregion = sa-east-1\n";
-  EXPECT_EQ(ProfileRegion(env, fs, ""), "us-east-1");
-  EXPECT_EQ(ProfileRegion(env, fs, "eu"), "eu-west-1");
-  EXPECT_EQ(ProfileRegion(env, fs, "child"), "") << "source_profile's region is not inherited";
-  EXPECT_EQ(ProfileRegion(env, fs, "sub"), "");
-  EXPECT_EQ(ProfileRegion(env, fs, "creds-only"), "");
-  EXPECT_EQ(ProfileRegion(env, fs, "missing"), "");
-  env.Set("AWS_PROFILE", "eu");
-  EXPECT_EQ(ProfileRegion(env, fs, ""), "eu-west-1");
-  EXPECT_EQ(ProfileRegion(env, fs, "default"), "us-east-1");
-  env.Set("AWS_CONFIG_FILE", "/elsewhere");
-  EXPECT_EQ(ProfileRegion(env, fs, ""), "");
-}
-
 }  // namespace
 }  // namespace ecsmig
