@@ -1,6 +1,8 @@
 // The real AwsJsonService: region and endpoint resolved eagerly, credentials
 // from the standard chain on first use, SigV4, retries (aws_protocol.h).
 #include <mutex>
+#include <utility>
+#include <vector>
 
 #include "common/aws/aws.h"
 #include "common/aws/aws_protocol.h"
@@ -15,6 +17,64 @@
 
 namespace ecsmig {
 namespace {
+
+// The account of the first ARN among `values` ("arn:PARTITION:SERVICE:REGION:ACCOUNT:..."), or "".
+std::string AccountOf(const std::vector<std::string>& values) {
+  for (const std::string& value : values) {
+    if (value.rfind("arn:", 0) != 0) continue;
+    size_t start = 0;
+    for (int field = 0; field < 4 && start != std::string::npos; ++field) {
+      start = value.find(':', start);
+      if (start != std::string::npos) ++start;
+    }
+    if (start == std::string::npos) continue;
+    std::string account = value.substr(start, value.find(':', start) - start);
+    if (!account.empty()) return account;
+  }
+  return "";
+}
+
+// What a request is about, for error messages: `cluster "x", service "y"`
+// (account 123456789012 when an ARN names it). Built from the request's own
+// fields, so every call gets it without the caller saying anything.
+std::string DescribeResource(const nlohmann::json& request) {
+  static const std::pair<const char*, const char*> kFields[] = {
+      {"cluster", "cluster"},
+      {"service", "service"},
+      {"services", "service"},
+      {"taskDefinition", "task definition"},
+      {"task", "task"},
+      {"tasks", "task"},
+      {"logGroupName", "log group"},
+      {"logGroupIdentifier", "log group"},
+      {"logStreamName", "log stream"}};
+  if (!request.is_object()) return "";
+  std::string description;
+  std::vector<std::string> values;
+  for (const auto& [field, noun] : kFields) {
+    auto it = request.find(field);
+    if (it == request.end()) continue;
+    std::vector<std::string> names;
+    if (it->is_string()) names.push_back(it->get<std::string>());
+    if (it->is_array()) {
+      for (const auto& item : *it) {
+        if (item.is_string()) names.push_back(item.get<std::string>());
+      }
+    }
+    if (names.empty()) continue;
+    std::string quoted;
+    for (size_t i = 0; i < names.size() && i < 3; ++i) {
+      quoted += (i ? ", \"" : "\"") + names[i] + "\"";
+    }
+    if (names.size() > 3) quoted += " and " + std::to_string(names.size() - 3) + " more";
+    description += (description.empty() ? "" : ", ") + std::string(noun) +
+                   (names.size() > 1 ? "s " : " ") + quoted;
+    values.insert(values.end(), names.begin(), names.end());
+  }
+  std::string account = AccountOf(values);
+  if (!account.empty()) description += " (account " + account + ")";
+  return description;
+}
 
 class AwsJsonClient : public AwsJsonService {
  public:
@@ -40,14 +100,17 @@ class AwsJsonClient : public AwsJsonService {
     const HttpRequest http_request = BuildJsonRequest(
         executor_.endpoint().url, InfoFor(service_).target_prefix, operation, std::move(body));
     nlohmann::json answer;
-    executor_.Execute(operation, http_request, [&](const HttpResponse& response) {
-      if (response.body.empty()) {
-        answer = nlohmann::json::object();
-        return true;
-      }
-      answer = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
-      return answer.is_object();
-    });
+    executor_.Execute(
+        operation, http_request,
+        [&](const HttpResponse& response) {
+          if (response.body.empty()) {
+            answer = nlohmann::json::object();
+            return true;
+          }
+          answer = nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+          return answer.is_object();
+        },
+        DescribeResource(request));
     return answer;
   }
 
