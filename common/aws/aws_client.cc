@@ -40,6 +40,7 @@ std::string AccountOf(const std::vector<std::string>& values) {
 std::string DescribeResource(const nlohmann::json& request) {
   static const std::pair<const char*, const char*> kFields[] = {
       {"cluster", "cluster"},
+      {"clusters", "cluster"},
       {"service", "service"},
       {"services", "service"},
       {"taskDefinition", "task definition"},
@@ -189,8 +190,11 @@ std::unique_ptr<AwsJsonService> MakeAwsJsonService(AwsService service, const Aws
   endpoint.signing_name = std::string(info.signing_name);
   endpoint.region = region;
   endpoint.url = ResolveEndpoint(service, settings.endpoint_url, region, ctx.env, profile);
-  // STS and SSO, reached only for credentials, are checked now too.
-  ResolveEndpoint(AwsService::kSts, settings.endpoint_url, region, ctx.env, profile);
+  // Every service's settings are checked now, whichever this client calls:
+  // a bad AWS_ENDPOINT_URL_STS would otherwise surface mid-run.
+  for (AwsService other : {AwsService::kEcs, AwsService::kLogs, AwsService::kSts}) {
+    ResolveEndpoint(other, settings.endpoint_url, region, ctx.env, profile);
+  }
   ResolveEndpoint(AwsService::kSso, "", region, ctx.env, profile);
   CheckRetryMode(ctx.env, profile);
   RetryOptions retry;
