@@ -100,22 +100,20 @@ void CheckEndpointUrl(const std::string& url, const std::string& source) {
 std::string ResolveRegion(const std::string& explicit_region, const Environment& env,
                           const std::function<SourcedValue()>& profile_region,
                           const std::string& explicit_source) {
-  SourcedValue found;
-  if (!explicit_region.empty()) {
-    found = {explicit_region, explicit_source};
-  } else {
-    for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION"}) {
-      std::string value = env.GetOr(name);
-      if (!value.empty()) {
-        found = {value, name};
-        break;
-      }
-    }
+  std::vector<SourcedValue> sources{{explicit_region, explicit_source},
+                                    {env.GetOr("AWS_REGION"), "AWS_REGION"},
+                                    {env.GetOr("AWS_DEFAULT_REGION"), "AWS_DEFAULT_REGION"}};
+  if (profile_region) sources.push_back(profile_region());
+  // Every value given is checked, as endpoints are: a malformed one is a
+  // mistake whether or not a higher source shadows it today.
+  std::string region;
+  for (const SourcedValue& source : sources) {
+    if (source.value.empty()) continue;
+    CheckRegion(source.value, source.source);
+    if (region.empty()) region = source.value;
   }
-  if (found.value.empty() && profile_region) found = profile_region();
-  if (found.value.empty()) throw UsageError("no AWS region: pass --region or set AWS_REGION");
-  CheckRegion(found.value, found.source);
-  return found.value;
+  if (region.empty()) throw UsageError("no AWS region: pass --region or set AWS_REGION");
+  return region;
 }
 
 std::string PartitionFor(const std::string& region) {

@@ -27,9 +27,9 @@ void CheckEndpointUrl(const std::string& url, const std::string& source);
 
 // The first non-empty of: `explicit_region` (--region or a caller override,
 // named `explicit_source` in messages), AWS_REGION, AWS_DEFAULT_REGION,
-// `profile_region()` (the shared config's region; may be null). The value
-// found is checked with CheckRegion, naming its source. None: throws
-// UsageError.
+// `profile_region()` (the shared config's region; may be null). Every value
+// given is checked with CheckRegion, naming its source, even one a higher
+// source shadows. None: throws UsageError.
 std::string ResolveRegion(const std::string& explicit_region, const Environment& env,
                           const std::function<SourcedValue()>& profile_region,
                           const std::string& explicit_source = "--region");

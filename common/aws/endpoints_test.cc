@@ -196,6 +196,10 @@ TEST(ResolveRegionTest, ABadValueIsRefusedNamingItsSource) {
   EXPECT_EQ(message("", {}, "US-EAST-1").rfind("region of profile 'dev' in /c: 'US-EAST-1'", 0),
             0u);
   EXPECT_EQ(message("Eu-West-1", {}, "").rfind("--region: ", 0), 0u);
+  EXPECT_EQ(message("eu-west-1", {{"AWS_DEFAULT_REGION", "bad one"}}, "")
+                .rfind("AWS_DEFAULT_REGION: ", 0),
+            0u)
+      << "a shadowed value is checked too";
   MapEnvironment env;
   try {
     ResolveRegion("bad region", env, nullptr, "the task's region");
