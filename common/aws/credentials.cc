@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/aws/credential_process.h"
+#include "common/aws/endpoints.h"
 #include "common/aws/shared_config.h"
 #include "common/aws/sso.h"
 #include "common/aws/sts.h"
@@ -551,8 +552,10 @@ std::unique_ptr<CredentialsProvider> ContainerProviderFromEnvironment(Credential
                                              std::move(token), std::move(token_file));
 }
 
+// On a value that is not an endpoint URL, throws UsageError naming the variable.
 std::string ImdsEndpoint(const Environment& env) {
   std::string endpoint = env.GetOr("AWS_EC2_METADATA_SERVICE_ENDPOINT", kDefaultImdsEndpoint);
+  CheckEndpointUrl(endpoint, "AWS_EC2_METADATA_SERVICE_ENDPOINT");
   while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
   return endpoint;
 }

@@ -1064,6 +1064,14 @@ TEST_F(SsoChainTest, RoleProfileCanUseAnSsoProfileAsSource) {
   EXPECT_EQ(c.access_key_id, "ASIA1");
 }
 
+TEST_F(CredentialsChainTest, InstanceMetadataEndpointThatDoesNotParseIsAUsageError) {
+  env.Set("AWS_EC2_METADATA_SERVICE_ENDPOINT", "169.254.169.254");
+  EXPECT_EQ(GetError(*Chain()).rfind("AWS_EC2_METADATA_SERVICE_ENDPOINT: '169.254.169.254'", 0),
+            0u);
+  EXPECT_EQ(last_exit_code, 2);
+  EXPECT_TRUE(http.requests.empty());
+}
+
 // ---- Masking ----
 
 TEST_F(CredentialsChainTest, WebIdentityTokenIsMaskedAsSoonAsItIsRead) {
