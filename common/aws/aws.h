@@ -14,15 +14,19 @@ namespace ecsmig {
 
 class ToolRun;
 
-enum class AwsService { kEcs, kLogs, kSts };
+// kSso: IAM Identity Center's portal (GetRoleCredentials), for SSO profiles.
+enum class AwsService { kEcs, kLogs, kSts, kSso };
 
 // Per-service constants: signing name, awsJson target prefix, endpoint prefix,
-// and the AWS_ENDPOINT_URL_<ID> environment suffix.
+// and the service's identifiers in the SDKs' service-specific endpoints
+// standard (the AWS_ENDPOINT_URL_<ID> suffix, the config file's services key).
 struct AwsServiceInfo {
-  std::string_view signing_name;   // "ecs", "logs", "sts"
-  std::string_view target_prefix;  // "AmazonEC2ContainerServiceV20141113", "Logs_20140328", ""
-  std::string_view env_suffix;     // "ECS", "CLOUDWATCH_LOGS", "STS"
-  std::string_view display_name;   // "ECS", "CloudWatch Logs", "STS"
+  std::string_view signing_name;     // "ecs", "logs", "sts", "awsssoportal"
+  std::string_view target_prefix;    // "AmazonEC2ContainerServiceV20141113", "Logs_20140328", ""
+  std::string_view env_suffix;       // "ECS", "CLOUDWATCH_LOGS", "STS", "SSO"
+  std::string_view display_name;     // "ECS", "CloudWatch Logs", "STS", "SSO"
+  std::string_view endpoint_prefix;  // "ecs", "logs", "sts", "portal.sso"
+  std::string_view config_key;       // "ecs", "cloudwatch_logs", "sts", "sso"
 };
 const AwsServiceInfo& InfoFor(AwsService service);
 

@@ -162,5 +162,79 @@ TEST_F(AwsClientTest, NoCredentialsIsAnErrorNamingWhatToSet) {
   }
 }
 
+// The message of what `call` throws, or "(no error)".
+template <typename Call>
+std::string ErrorOf(Call&& call) {
+  try {
+    call();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+TEST_F(AwsClientTest, AwsErrorsNameTheOperationTheResourceAndTheRegion) {
+  env_.Set("AWS_REGION", "eu-west-1");
+  http_.Respond(400, R"({"__type":"ClusterNotFoundException","message":"Cluster not found."})",
+                {{"x-amzn-RequestId", "rid-1"}});
+  auto ecs = MakeAwsJsonService(AwsService::kEcs, AwsSettings{}, Run());
+  EXPECT_EQ(ErrorOf([&] {
+              ecs->Call("DescribeServices", {{"cluster", "x"}, {"services", {"web"}}});
+            }),
+            "ECS DescribeServices on cluster \"x\", service \"web\" in eu-west-1 failed: "
+            "ClusterNotFoundException: Cluster not found. (request id rid-1)");
+  http_.Respond(400, R"({"__type":"ClusterNotFoundException","message":"Cluster not found."})");
+  EXPECT_EQ(ErrorOf([&] {
+              ecs->Call("DescribeTasks",
+                        {{"cluster", "arn:aws:ecs:eu-west-1:123456789012:cluster/c"},
+                         {"tasks", {"a", "b", "c", "d"}}});
+            }),
+            "ECS DescribeTasks on cluster \"arn:aws:ecs:eu-west-1:123456789012:cluster/c\", tasks "
+            "\"a\", \"b\", \"c\" and 1 more (account 123456789012) in eu-west-1 failed: "
+            "ClusterNotFoundException: Cluster not found.");
+}
+
+TEST_F(AwsClientTest, AnAnswerNotFromAwsIsDescribedWithItsStatus) {
+  env_.Set("AWS_REGION", "eu-west-1");
+  env_.Set("AWS_MAX_ATTEMPTS", "1");
+  http_.Respond(502, "<html><head><title>502 Bad Gateway</title></head></html>",
+                {{"Content-Type", "text/html; charset=utf-8"}});
+  auto logs = MakeAwsJsonService(AwsService::kLogs, AwsSettings{}, Run());
+  EXPECT_EQ(ErrorOf([&] {
+              logs->Call("GetLogEvents", {{"logGroupName", "/g"}});
+            }),
+            "CloudWatch Logs GetLogEvents on log group \"/g\" in eu-west-1 failed: HTTP502: an "
+            "HTTP 502 answer that is not an AWS answer (text/html, 56 bytes)");
+  http_.Respond(503, "");
+  EXPECT_EQ(ErrorOf([&] { logs->Call("DescribeLogGroups", nlohmann::json::object()); }),
+            "CloudWatch Logs DescribeLogGroups in eu-west-1 failed: HTTP503: an empty HTTP 503 "
+            "answer");
+  http_.Respond(200, "<html>captive portal</html>", {{"Content-Type", "text/html"}});
+  EXPECT_EQ(ErrorOf([&] { logs->Call("DescribeLogGroups", nlohmann::json::object()); }),
+            "CloudWatch Logs DescribeLogGroups in eu-west-1 failed: MalformedResponse: an HTTP "
+            "200 answer that is not an AWS answer (text/html, 27 bytes)");
+}
+
+TEST_F(AwsClientTest, BadSettingsAreRefusedBeforeAnyRequest) {
+  auto error_of = [&](const char* name, const char* value) {
+    MapEnvironment saved = env_;
+    env_.Set("AWS_REGION", "eu-west-1");
+    env_.Set(name, value);
+    std::string message =
+        ErrorOf([&] { MakeAwsJsonService(AwsService::kEcs, AwsSettings{}, Run()); });
+    env_ = saved;
+    return message;
+  };
+  EXPECT_EQ(error_of("AWS_REGION", "x@127.0.0.1:1/").rfind("AWS_REGION: ", 0), 0u);
+  EXPECT_EQ(error_of("AWS_ENDPOINT_URL", "garbage").rfind("AWS_ENDPOINT_URL: 'garbage'", 0), 0u);
+  EXPECT_EQ(error_of("AWS_ENDPOINT_URL_STS", "garbage").rfind("AWS_ENDPOINT_URL_STS: ", 0), 0u)
+      << "the credentials' endpoints are checked up front too";
+  EXPECT_EQ(error_of("AWS_ENDPOINT_URL_SSO", "garbage").rfind("AWS_ENDPOINT_URL_SSO: ", 0), 0u);
+  EXPECT_EQ(error_of("AWS_RETRY_MODE", "bogus").rfind("AWS_RETRY_MODE: ", 0), 0u);
+  EXPECT_EQ(error_of("AWS_MAX_ATTEMPTS", "abc").rfind("AWS_MAX_ATTEMPTS: ", 0), 0u);
+  EXPECT_EQ(error_of("ECSMIG_HTTP_TIMEOUT", "soon").rfind("ECSMIG_HTTP_TIMEOUT: ", 0), 0u);
+  EXPECT_TRUE(http_.requests().empty());
+}
+
 }  // namespace
 }  // namespace ecsmig

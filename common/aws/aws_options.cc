@@ -1,14 +1,16 @@
-#include <algorithm>
-
 #include "common/aws/aws.h"
+#include "common/aws/endpoints.h"
 #include "common/base/error.h"
 
 namespace ecsmig {
 
 const AwsServiceInfo& InfoFor(AwsService service) {
-  static const AwsServiceInfo kEcs{"ecs", "AmazonEC2ContainerServiceV20141113", "ECS", "ECS"};
-  static const AwsServiceInfo kLogs{"logs", "Logs_20140328", "CLOUDWATCH_LOGS", "CloudWatch Logs"};
-  static const AwsServiceInfo kSts{"sts", "", "STS", "STS"};
+  static const AwsServiceInfo kEcs{"ecs", "AmazonEC2ContainerServiceV20141113", "ECS", "ECS", "ecs",
+                                   "ecs"};
+  static const AwsServiceInfo kLogs{"logs", "Logs_20140328",  "CLOUDWATCH_LOGS", "CloudWatch Logs",
+                                    "logs", "cloudwatch_logs"};
+  static const AwsServiceInfo kSts{"sts", "", "STS", "STS", "sts", "sts"};
+  static const AwsServiceInfo kSso{"awsssoportal", "", "SSO", "SSO", "portal.sso", "sso"};
   switch (service) {
     case AwsService::kEcs:
       return kEcs;
@@ -16,6 +18,8 @@ const AwsServiceInfo& InfoFor(AwsService service) {
       return kLogs;
     case AwsService::kSts:
       return kSts;
+    case AwsService::kSso:
+      return kSso;
   }
   return kEcs;
 }
@@ -35,22 +39,11 @@ AwsSettings ReadAwsOptions(const cxxopts::ParseResult& args) {
   AwsSettings settings;
   if (args.count("region")) {
     settings.region = args["region"].as<std::string>();
-    bool valid = !settings.region.empty() &&
-                 std::all_of(settings.region.begin(), settings.region.end(), [](unsigned char c) {
-                   return std::islower(c) || std::isdigit(c) || c == '-';
-                 });
-    if (!valid)
-      throw UsageError("--region: '" + settings.region + "' is not a region name (e.g. eu-west-1)");
+    CheckRegion(settings.region, "--region");
   }
   if (args.count("endpoint-url")) {
     settings.endpoint_url = args["endpoint-url"].as<std::string>();
-    const std::string& url = settings.endpoint_url;
-    bool scheme_ok = url.rfind("https://", 0) == 0 || url.rfind("http://", 0) == 0;
-    size_t host_start = url.find("://") + 3;
-    if (!scheme_ok || url.size() <= host_start ||
-        url.find_first_of(" \t\r\n") != std::string::npos) {
-      throw UsageError("--endpoint-url: '" + url + "' is not an http(s) URL");
-    }
+    CheckEndpointUrl(settings.endpoint_url, "--endpoint-url");
   }
   if (args.count("profile")) {
     settings.profile = args["profile"].as<std::string>();

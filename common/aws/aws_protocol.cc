@@ -115,6 +115,18 @@ bool IsExpiredTokenCode(const std::string& code) {
   return code == "ExpiredToken" || code == "ExpiredTokenException";
 }
 
+// What a body that is not an AWS answer looks like, for messages (never its
+// text: a proxy's page may echo the request).
+std::string DescribeForeignBody(const HttpResponse& response) {
+  std::string status = "HTTP " + std::to_string(response.status);
+  if (response.body.empty()) return "an empty " + status + " answer";
+  std::string type = response.Header("Content-Type");
+  type = type.substr(0, type.find(';'));
+  return "an " + status + " answer that is not an AWS answer (" +
+         (type.empty() ? std::string("no content type") : type) + ", " +
+         std::to_string(response.body.size()) + " bytes)";
+}
+
 std::string Millis(std::chrono::steady_clock::duration d) {
   return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(d).count()) + " ms";
 }
@@ -283,7 +295,10 @@ AwsErrorInfo AwsRequestExecutor::ParseError(const HttpResponse& response) const 
   AwsErrorInfo info = endpoint_.protocol == AwsProtocol::kJson11 ? ParseJsonError(response)
                                                                  : ParseQueryError(response);
   if (info.request_id.empty()) info.request_id = RequestIdHeader(response);
-  if (info.code.empty()) info.code = "HTTP" + std::to_string(response.status);
+  if (info.code.empty()) {
+    info.code = "HTTP" + std::to_string(response.status);
+    if (info.message.empty()) info.message = DescribeForeignBody(response);
+  }
   return info;
 }
 
@@ -304,8 +319,13 @@ void AwsRequestExecutor::Trace(const std::string& line) const {
 }
 
 HttpResponse AwsRequestExecutor::Execute(std::string_view operation, const HttpRequest& request,
-                                         const std::function<bool(const HttpResponse&)>& accept) {
+                                         const std::function<bool(const HttpResponse&)>& accept,
+                                         const std::string& resource) {
   const std::string call = endpoint_.display_name + " " + std::string(operation);
+  // What an error names: the operation, what it was about, where.
+  const std::string described = std::string(operation) +
+                                (resource.empty() ? "" : " on " + resource) + " in " +
+                                endpoint_.region;
   Retrier retrier(retry_, quota_, clock_, random_);
   bool credentials_refreshed = false;
   bool skew_corrected = false;
@@ -327,9 +347,9 @@ HttpResponse AwsRequestExecutor::Execute(std::string_view operation, const HttpR
       Trace(prefix + ": " + e.what() + " after " + Millis(clock_.Monotonic() - started) +
             (delay ? ", retrying in " + Millis(*delay) : ", giving up"));
       if (!delay) {
-        throw TransportError(
-            call + ": " + e.what() + " (" + std::to_string(retrier.attempt()) + " attempt(s))",
-            e.timed_out());
+        throw TransportError(endpoint_.display_name + " " + described + ": " + e.what() + " (" +
+                                 std::to_string(retrier.attempt()) + " attempt(s))",
+                             e.timed_out());
       }
       clock_.SleepFor(*delay);
       continue;
@@ -348,8 +368,8 @@ HttpResponse AwsRequestExecutor::Execute(std::string_view operation, const HttpR
       Trace(prefix + ": " + status + " with a malformed body, request id " + request_id + ", " +
             elapsed + (delay ? ", retrying in " + Millis(*delay) : ", giving up"));
       if (!delay) {
-        throw AwsError(endpoint_.display_name, std::string(operation), "MalformedResponse",
-                       "the response body could not be parsed", request_id, response.status);
+        throw AwsError(endpoint_.display_name, described, "MalformedResponse",
+                       DescribeForeignBody(response), request_id, response.status);
       }
       clock_.SleepFor(*delay);
       continue;
@@ -373,8 +393,8 @@ HttpResponse AwsRequestExecutor::Execute(std::string_view operation, const HttpR
         retrier.NextDelay(ClassifyAwsError(error.code, response.status));
     Trace(what + (delay ? ", retrying in " + Millis(*delay) : ", giving up"));
     if (!delay) {
-      throw AwsError(endpoint_.display_name, std::string(operation), error.code, error.message,
-                     error.request_id, response.status);
+      throw AwsError(endpoint_.display_name, described, error.code, error.message, error.request_id,
+                     response.status);
     }
     clock_.SleepFor(*delay);
   }

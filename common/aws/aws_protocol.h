@@ -94,8 +94,12 @@ class AwsRequestExecutor {
   // a 2xx answer that `accept` takes (it parses the body and returns false
   // when malformed, which is retried). On a service error after retries,
   // throws AwsError; on a network failure after retries, TransportError.
+  // Their messages name the operation, `resource` (what the call was about,
+  // e.g. `cluster "x"`; may be empty) and the region; an answer that is not
+  // from AWS (a proxy's HTML page, an empty body) is described as such.
   HttpResponse Execute(std::string_view operation, const HttpRequest& request,
-                       const std::function<bool(const HttpResponse&)>& accept);
+                       const std::function<bool(const HttpResponse&)>& accept,
+                       const std::string& resource = "");
 
   // Server time minus local time, learned from a clock-skew error; applied to
   // every later signature.

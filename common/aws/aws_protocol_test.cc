@@ -283,7 +283,8 @@ TEST_F(ExecutorTest, GivesUpWithAwsErrorAfterMaxAttempts) {
     EXPECT_EQ(e.request_id(), "rid-2");
     EXPECT_EQ(e.http_status(), 400);
     EXPECT_EQ(e.service(), "ECS");
-    EXPECT_EQ(e.operation(), "RunTask");
+    // The operation as messages name it: what it was about, and where.
+    EXPECT_EQ(e.operation(), "RunTask in eu-west-1");
   }
   EXPECT_EQ(http_.requests().size(), 3u);
 }

@@ -8,7 +8,9 @@
 #include <vector>
 
 #include "common/aws/credential_process.h"
+#include "common/aws/endpoints.h"
 #include "common/aws/shared_config.h"
+#include "common/aws/sso.h"
 #include "common/aws/sts.h"
 #include "common/base/error.h"
 
@@ -195,8 +197,10 @@ struct RoleSettings {
 class WebIdentityProvider : public RefreshingProvider {
  public:
   WebIdentityProvider(Clock& clock, FileSystem& fs, StsHolder sts, RoleSettings role,
-                      std::string token_file, std::string label, std::string source)
+                      std::string token_file, std::string label, std::string source,
+                      std::function<void(const std::string&)> add_mask)
       : RefreshingProvider(clock),
+        add_mask_(std::move(add_mask)),
         fs_(fs),
         sts_(std::move(sts)),
         role_(std::move(role)),
@@ -215,6 +219,7 @@ class WebIdentityProvider : public RefreshingProvider {
     }
     if (token.empty())
       throw Error(label_ + ": web identity token file " + token_file_ + " is empty");
+    if (add_mask_) add_mask_(token);
     try {
       Credentials credentials = sts_.sts().AssumeRoleWithWebIdentity(
           role_.role_arn, role_.session_name, token, role_.duration);
@@ -226,6 +231,7 @@ class WebIdentityProvider : public RefreshingProvider {
   }
 
  private:
+  std::function<void(const std::string&)> add_mask_;
   FileSystem& fs_;
   StsHolder sts_;
   RoleSettings role_;
@@ -297,6 +303,51 @@ class ProcessProvider : public RefreshingProvider {
   std::function<std::string(const std::string&)> run_process_;
   std::string command_;
   std::string label_;
+};
+
+// IAM Identity Center: the token `aws sso login` cached, traded for role
+// credentials at the portal on every refresh (the token is re-read each time,
+// so a fresh login is picked up).
+class SsoProvider : public RefreshingProvider {
+ public:
+  SsoProvider(CredentialsChainDeps& deps, SsoProfile sso)
+      : RefreshingProvider(deps.clock), deps_(deps), sso_(std::move(sso)) {}
+
+ protected:
+  Credentials Fetch() override {
+    const std::string label = "SSO profile '" + sso_.profile + "'";
+    std::string token = ReadSsoAccessToken(sso_, deps_.fs, deps_.env, clock());
+    Mask(token);
+    if (!api_) {
+      if (!deps_.sso_factory) throw Error(label + ": no SSO client available");
+      api_ = deps_.sso_factory(sso_.region);
+    }
+    Credentials credentials;
+    try {
+      credentials = api_->GetRoleCredentials(token, sso_.account_id, sso_.role_name);
+    } catch (const AwsError& e) {
+      if (e.code() == "UnauthorizedException" || e.http_status() == 401) {
+        throw Error(label + ": the SSO portal refused the cached token (" + e.code() + "); run '" +
+                    SsoLoginCommand(sso_) + "'");
+      }
+      Rethrow(label + ": role " + sso_.role_name + " in account " + sso_.account_id, e);
+    } catch (const Error& e) {
+      Rethrow(label, e);
+    }
+    Mask(credentials.secret_access_key);
+    Mask(credentials.session_token);
+    credentials.source = "sso profile " + sso_.profile;
+    return credentials;
+  }
+
+ private:
+  void Mask(const std::string& secret) {
+    if (deps_.add_mask && !secret.empty()) deps_.add_mask(secret);
+  }
+
+  CredentialsChainDeps& deps_;
+  SsoProfile sso_;
+  std::unique_ptr<SsoApi> api_;
 };
 
 class ContainerProvider : public RefreshingProvider {
@@ -501,8 +552,10 @@ std::unique_ptr<CredentialsProvider> ContainerProviderFromEnvironment(Credential
                                              std::move(token), std::move(token_file));
 }
 
+// On a value that is not an endpoint URL, throws UsageError naming the variable.
 std::string ImdsEndpoint(const Environment& env) {
   std::string endpoint = env.GetOr("AWS_EC2_METADATA_SERVICE_ENDPOINT", kDefaultImdsEndpoint);
+  CheckEndpointUrl(endpoint, "AWS_EC2_METADATA_SERVICE_ENDPOINT");
   while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
   return endpoint;
 }
@@ -526,6 +579,11 @@ class ProfileResolver {
     IniProperties merged = config_.Merged(profile);
     const std::string label = "profile '" + profile + "'";
     if (FindProperty(merged, "role_arn")) return AssumeRole(profile, merged, path);
+    if (const IniProperties* in_config = config_.ConfigProfile(profile)) {
+      if (auto sso = ReadSsoProfile(profile, *in_config, config_)) {
+        return std::make_unique<SsoProvider>(sources_.deps, std::move(*sso));
+      }
+    }
     // As the AWS CLI: keys in the credentials file, then credential_process,
     // then keys in the config file.
     if (const IniProperties* in_credentials = config_.CredentialsProfile(profile)) {
@@ -634,7 +692,7 @@ class ProfileResolver {
     } else if (token_file) {
       return std::make_unique<WebIdentityProvider>(
           deps.clock, deps.fs, std::move(sts), std::move(role), ExpandHome(*token_file, deps.env),
-          label, source_name);
+          label, source_name, deps.add_mask);
     } else {
       throw UsageError(label +
                        " sets role_arn without source_profile, credential_source or "
@@ -775,7 +833,7 @@ class DefaultChain : public CredentialsProvider {
     role.session_name = env.GetOr("AWS_ROLE_SESSION_NAME", DefaultSessionName(deps_.clock));
     return std::make_unique<WebIdentityProvider>(
         deps_.clock, deps_.fs, StsHolder(deps_.sts_factory, region_), std::move(role), token_file,
-        "web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)", "web-identity");
+        "web identity (AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_ARN)", "web-identity", deps_.add_mask);
   }
 
   CredentialsChainDeps deps_;
@@ -834,17 +892,6 @@ std::unique_ptr<CredentialsProvider> MakeDefaultCredentialsChain(CredentialsChai
                                                                  const std::string& profile,
                                                                  const std::string& region) {
   return std::make_unique<DefaultChain>(std::move(deps), profile, region);
-}
-
-std::string ProfileRegion(Environment& env, FileSystem& fs, const std::string& profile) {
-  std::string name = !profile.empty() ? profile : env.GetOr("AWS_PROFILE", "default");
-  std::string path = SharedConfigFilePath(env);
-  if (path.empty() || !fs.Exists(path)) return "";
-  IniSections profiles =
-      ProfilesFromIni(ParseIni(fs.ReadFile(path), path), SharedFileKind::kConfig);
-  auto it = profiles.find(name);
-  if (it == profiles.end()) return "";
-  return FindProperty(it->second, "region").value_or("");
 }
 
 }  // namespace ecsmig

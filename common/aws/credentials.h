@@ -17,6 +17,7 @@
 namespace ecsmig {
 
 class StsApi;
+class SsoApi;
 
 struct Credentials {
   std::string access_key_id;
@@ -50,12 +51,20 @@ struct CredentialsChainDeps {
   // Runs a credential_process command line and returns its stdout; throws Error
   // on non-zero exit. Null: the real implementation (sh -c, no stdin).
   std::function<std::string(const std::string& command)> run_process;
+  // Builds an IAM Identity Center portal client for `region` (SSO profiles).
+  std::function<std::unique_ptr<SsoApi>(const std::string& region)> sso_factory;
+  // Announces a secret the chain learns (a web identity or SSO token, role
+  // credentials) as soon as it has it, so logs mask it. May be null.
+  std::function<void(const std::string& secret)> add_mask;
 };
 
 // The standard chain for `profile` (empty: AWS_PROFILE, else "default"), in
 // this order: environment keys, web identity (AWS_WEB_IDENTITY_TOKEN_FILE +
 // AWS_ROLE_ARN), the profile in the shared files, ECS container credentials,
-// EC2 IMDSv2. A non-empty `profile` (an explicit --profile) skips the first two,
+// EC2 IMDSv2. A profile is, in the AWS CLI's order: role_arn (+ source_profile,
+// credential_source or web_identity_token_file), IAM Identity Center (SSO),
+// keys in the credentials file, credential_process, keys in the config file.
+// A non-empty `profile` (an explicit --profile) skips the first two,
 // as the AWS CLI does. The source is chosen on the first Get() and kept.
 // Misconfiguration (half-set keys, a named profile that does not exist, a
 // source_profile loop, a malformed file) throws UsageError before any network
@@ -65,10 +74,6 @@ struct CredentialsChainDeps {
 std::unique_ptr<CredentialsProvider> MakeDefaultCredentialsChain(CredentialsChainDeps deps,
                                                                  const std::string& profile,
                                                                  const std::string& region);
-
-// The `region` of the profile in the shared config file (AWS_CONFIG_FILE, else
-// ~/.aws/config), or "" when none. Never throws for a missing file.
-std::string ProfileRegion(Environment& env, FileSystem& fs, const std::string& profile);
 
 // Whether AWS_CONTAINER_CREDENTIALS_FULL_URI may be `url`: any https URL, or an
 // http URL to a loopback address (127.0.0.0/8, ::1, localhost) or the ECS/EKS

@@ -2,10 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <functional>
 #include <map>
 #include <vector>
 
+#include "common/aws/sso.h"
 #include "common/aws/sts.h"
 #include "common/base/error.h"
 
@@ -130,7 +132,12 @@ class CredentialsChainTest : public ::testing::Test {
                                 commands.push_back(command);
                                 if (process) return process(command);
                                 throw Error("credential_process exited with status 1");
-                              }};
+                              },
+                              [this](const std::string& r) {
+                                sso_regions.push_back(r);
+                                return MakeSsoApi(http, clock, env, r, "");
+                              },
+                              [this](const std::string& secret) { masks.push_back(secret); }};
     return MakeDefaultCredentialsChain(deps, profile, region);
   }
 
@@ -157,6 +164,8 @@ class CredentialsChainTest : public ::testing::Test {
   std::function<void()> sts_fail;
   std::vector<std::string> commands;
   std::function<std::string(const std::string&)> process;
+  std::vector<std::string> sso_regions;
+  std::vector<std::string> masks;
   int last_exit_code = 0;
 };
 
@@ -885,29 +894,192 @@ TEST_F(CredentialsChainTest, SelectionIsRetriedAfterAFailure) {
   EXPECT_EQ(chain->Get().access_key_id, "LATE");
 }
 
-// ---- ProfileRegion ----
+// ---- IAM Identity Center (SSO) ----
 
-TEST(ProfileRegion, RegionOfTheNamedProfileOnly) {
-  MapEnvironment env(Vars{{"HOME", "/home/u"}});
-  FakeFileSystem fs;
-  EXPECT_EQ(ProfileRegion(env, fs, ""), "") << "no file";
-  fs.files["/home/u/.aws/config"] =
-      "[default]\nregion = us-east-1\n"
-      "[profile eu]\nregion = eu-west-1\n"
-      "[profile child]\nrole_arn = arn:aws:iam::1:role/c\nsource_profile = eu\n"
-      "[profile sub]\ns3 =\n  region = ap-south-1\n";
-  fs.files["/home/u/.aws/credentials"] = "[creds-only]\nregion = sa-east-1\n";
-  EXPECT_EQ(ProfileRegion(env, fs, ""), "us-east-1");
-  EXPECT_EQ(ProfileRegion(env, fs, "eu"), "eu-west-1");
-  EXPECT_EQ(ProfileRegion(env, fs, "child"), "") << "source_profile's region is not inherited";
-  EXPECT_EQ(ProfileRegion(env, fs, "sub"), "");
-  EXPECT_EQ(ProfileRegion(env, fs, "creds-only"), "");
-  EXPECT_EQ(ProfileRegion(env, fs, "missing"), "");
-  env.Set("AWS_PROFILE", "eu");
-  EXPECT_EQ(ProfileRegion(env, fs, ""), "eu-west-1");
-  EXPECT_EQ(ProfileRegion(env, fs, "default"), "us-east-1");
-  env.Set("AWS_CONFIG_FILE", "/elsewhere");
-  EXPECT_EQ(ProfileRegion(env, fs, ""), "");
+constexpr char kSsoConfig[] =
+    "[profile dev]\n"
+    "sso_session = corp\n"
+    "sso_account_id = 111122223333\n"
+    "sso_role_name = Deployer\n"
+    "region = eu-west-1\n"
+    "[sso-session corp]\n"
+    "sso_start_url = https://corp.awsapps.com/start\n"
+    "sso_region = eu-central-1\n"
+    "sso_registration_scopes = sso:account:access\n"
+    "[profile legacy]\n"
+    "sso_start_url = https://old.awsapps.com/start\n"
+    "sso_region = us-east-2\n"
+    "sso_account_id = 444455556666\n"
+    "sso_role_name = ReadOnly\n";
+
+class SsoChainTest : public CredentialsChainTest {
+ protected:
+  SsoChainTest() {
+    Config(kSsoConfig);
+    http.handler = [this](const HttpRequest& request) {
+      if (HeaderOf(request, "x-amz-sso_bearer_token") != "sso-access-token") {
+        HttpResponse refused = Respond(401, R"({"message":"Session token not found or invalid"})");
+        refused.headers.emplace_back("x-amzn-ErrorType", "UnauthorizedException");
+        return refused;
+      }
+      long long expiration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    (clock.Now() + minutes(60)).time_since_epoch())
+                                    .count();
+      return Respond(200, R"({"roleCredentials":{"accessKeyId":"ASIASSO","secretAccessKey":)"
+                          R"("sso-secret","sessionToken":"sso-session-token","expiration":)" +
+                              std::to_string(expiration_ms) + "}}");
+    };
+  }
+
+  // Writes the token cache file `aws sso login` leaves, valid `valid_for` from now.
+  void CacheToken(const std::string& key, minutes valid_for,
+                  const std::string& token = "sso-access-token") {
+    std::time_t expiry = std::chrono::system_clock::to_time_t(clock.Now() + valid_for);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&expiry));
+    fs.files["/home/u/.aws/sso/cache/" + Sha1Hex(key) + ".json"] =
+        R"({"startUrl":"x","region":"eu-central-1","accessToken":")" + token +
+        R"(","expiresAt":")" + text + R"(","refreshToken":"r","clientId":"c","clientSecret":"s"})";
+  }
+};
+
+TEST(Sha1HexTest, KnownDigests) {
+  EXPECT_EQ(Sha1Hex(""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+  EXPECT_EQ(Sha1Hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+}
+
+TEST_F(SsoChainTest, SsoSessionProfileTradesTheCachedTokenForRoleCredentials) {
+  env.Set("AWS_PROFILE", "dev");
+  CacheToken("corp", minutes(30));
+  Credentials c = Chain()->Get();
+  EXPECT_EQ(c.access_key_id, "ASIASSO");
+  EXPECT_EQ(c.secret_access_key, "sso-secret");
+  EXPECT_EQ(c.session_token, "sso-session-token");
+  ASSERT_TRUE(c.expiration.has_value());
+  EXPECT_EQ(sso_regions, std::vector<std::string>{"eu-central-1"}) << "the portal's region";
+  ASSERT_EQ(http.requests.size(), 1u);
+  const HttpRequest& request = http.requests[0];
+  EXPECT_EQ(request.method, "GET");
+  EXPECT_EQ(request.url,
+            "https://portal.sso.eu-central-1.amazonaws.com/federation/credentials"
+            "?account_id=111122223333&role_name=Deployer");
+  EXPECT_EQ(HeaderOf(request, "Authorization"), "") << "GetRoleCredentials is unsigned";
+  EXPECT_EQ(masks,
+            (std::vector<std::string>{"sso-access-token", "sso-secret", "sso-session-token"}));
+}
+
+TEST_F(SsoChainTest, LegacyProfileKeysTheCacheByStartUrl) {
+  CacheToken("https://old.awsapps.com/start", minutes(30));
+  env.Set("AWS_ENDPOINT_URL_SSO", "http://127.0.0.1:9/");
+  Credentials c = Chain("legacy")->Get();
+  EXPECT_EQ(c.access_key_id, "ASIASSO");
+  ASSERT_EQ(http.requests.size(), 1u);
+  EXPECT_EQ(http.requests[0].url,
+            "http://127.0.0.1:9/federation/credentials?account_id=444455556666&role_name=ReadOnly");
+}
+
+TEST_F(SsoChainTest, MissingOrExpiredTokenSaysToLogIn) {
+  env.Set("AWS_PROFILE", "dev");
+  EXPECT_EQ(GetError(*Chain()), "SSO profile 'dev': no cached SSO token (/home/u/.aws/sso/cache/" +
+                                    Sha1Hex("corp") +
+                                    ".json); run 'aws sso login --sso-session corp'");
+  EXPECT_EQ(last_exit_code, 1);
+  CacheToken("corp", minutes(-1));
+  EXPECT_EQ(GetError(*Chain()),
+            "SSO profile 'dev': the SSO session has expired; run 'aws sso login --sso-session "
+            "corp'");
+  EXPECT_TRUE(http.requests.empty()) << "no call with a token known to be expired";
+  CacheToken("https://old.awsapps.com/start", minutes(-5));
+  EXPECT_EQ(GetError(*Chain("legacy")),
+            "SSO profile 'legacy': the SSO session has expired; run 'aws sso login --profile "
+            "legacy'");
+}
+
+TEST_F(SsoChainTest, TokenThePortalRefusesSaysToLogIn) {
+  env.Set("AWS_PROFILE", "dev");
+  CacheToken("corp", minutes(30), "revoked-token");
+  std::string message = GetError(*Chain());
+  EXPECT_EQ(message,
+            "SSO profile 'dev': the SSO portal refused the cached token (UnauthorizedException); "
+            "run 'aws sso login --sso-session corp'");
+  EXPECT_EQ(message.find("revoked-token"), std::string::npos);
+}
+
+TEST_F(SsoChainTest, MalformedCacheFileNeverQuotesIt) {
+  env.Set("AWS_PROFILE", "dev");
+  fs.files["/home/u/.aws/sso/cache/" + Sha1Hex("corp") + ".json"] = R"({"accessToken":"tok-x"})";
+  std::string message = GetError(*Chain());
+  EXPECT_NE(message.find("has no accessToken or expiresAt; run 'aws sso login"), std::string::npos)
+      << message;
+  EXPECT_EQ(message.find("tok-x"), std::string::npos);
+}
+
+TEST_F(SsoChainTest, CliV1ExpiryFormatIsRead) {
+  env.Set("AWS_PROFILE", "dev");
+  std::time_t expiry = std::chrono::system_clock::to_time_t(clock.Now() + minutes(30));
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SUTC", std::gmtime(&expiry));
+  fs.files["/home/u/.aws/sso/cache/" + Sha1Hex("corp") + ".json"] =
+      std::string(R"({"accessToken":"sso-access-token","expiresAt":")") + text + R"("})";
+  EXPECT_EQ(Chain()->Get().access_key_id, "ASIASSO");
+}
+
+TEST_F(SsoChainTest, MisconfiguredProfilesAreUsageErrors) {
+  auto error_of = [this](const std::string& config) {
+    Config(config);
+    return GetError(*Chain("p"));
+  };
+  EXPECT_EQ(error_of("[profile p]\nsso_account_id = 111122223333\nsso_role_name = R\n"),
+            "profile 'p' in /home/u/.aws/config is configured for SSO but misses sso_start_url, "
+            "sso_region");
+  EXPECT_EQ(last_exit_code, 2);
+  EXPECT_EQ(error_of("[profile p]\nsso_session = gone\nsso_account_id = 111122223333\n"
+                     "sso_role_name = R\n"),
+            "profile 'p' in /home/u/.aws/config names sso_session 'gone', but there is no "
+            "[sso-session gone] section");
+  EXPECT_EQ(error_of("[profile p]\nsso_session = s\nsso_region = us-east-1\n"
+                     "sso_account_id = 111122223333\nsso_role_name = R\n"
+                     "[sso-session s]\nsso_start_url = https://x\nsso_region = eu-west-1\n"),
+            "profile 'p' in /home/u/.aws/config: sso_region differs between the profile and "
+            "sso-session 's'");
+  EXPECT_EQ(error_of("[profile p]\nsso_start_url = https://x\nsso_region = EU-WEST-1\n"
+                     "sso_account_id = 111122223333\nsso_role_name = R\n"),
+            "sso_region of profile 'p' in /home/u/.aws/config: 'EU-WEST-1' is not a region name "
+            "(e.g. us-east-1, eu-central-2, us-gov-west-1)");
+  EXPECT_EQ(error_of("[profile p]\nsso_start_url = https://x\nsso_region = eu-west-1\n"
+                     "sso_account_id = 1234\nsso_role_name = R\n"),
+            "profile 'p' in /home/u/.aws/config: sso_account_id '1234' is not a 12-digit account "
+            "id");
+  EXPECT_TRUE(http.requests.empty());
+}
+
+TEST_F(SsoChainTest, RoleProfileCanUseAnSsoProfileAsSource) {
+  Config(std::string(kSsoConfig) +
+         "[profile admin]\nrole_arn = arn:aws:iam::111122223333:role/admin\n"
+         "source_profile = dev\n");
+  CacheToken("corp", minutes(30));
+  Credentials c = Chain("admin")->Get();
+  ASSERT_EQ(sts_calls.size(), 1u);
+  EXPECT_EQ(sts_calls[0].source_access_key_id, "ASIASSO");
+  EXPECT_EQ(c.access_key_id, "ASIA1");
+}
+
+TEST_F(CredentialsChainTest, InstanceMetadataEndpointThatDoesNotParseIsAUsageError) {
+  env.Set("AWS_EC2_METADATA_SERVICE_ENDPOINT", "169.254.169.254");
+  EXPECT_EQ(GetError(*Chain()).rfind("AWS_EC2_METADATA_SERVICE_ENDPOINT: '169.254.169.254'", 0),
+            0u);
+  EXPECT_EQ(last_exit_code, 2);
+  EXPECT_TRUE(http.requests.empty());
+}
+
+// ---- Masking ----
+
+TEST_F(CredentialsChainTest, WebIdentityTokenIsMaskedAsSoonAsItIsRead) {
+  fs.files["/token"] = "eyJhbGciOiJSUzI1NiJ9.web-identity-token\n";
+  env.Set("AWS_WEB_IDENTITY_TOKEN_FILE", "/token");
+  env.Set("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/ci");
+  Chain()->Get();
+  EXPECT_EQ(masks, std::vector<std::string>{"eyJhbGciOiJSUzI1NiJ9.web-identity-token"});
 }
 
 }  // namespace

@@ -51,17 +51,40 @@ bool RetryQuota::TryAcquire(RetryReason reason, int& acquired) {
 
 void RetryQuota::Release(int amount) { available_ = std::min(kCapacity, available_ + amount); }
 
-int ResolveMaxAttempts(int configured, const Environment& env) {
-  std::string text = env.GetOr("AWS_MAX_ATTEMPTS");
+namespace {
+
+// A positive integer, or 0 when `value` is empty; else UsageError naming `source`.
+int PositiveInteger(const SourcedValue& setting) {
+  const std::string& text = setting.value;
   int value = 0;
-  if (!text.empty()) {
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() || value < 1) {
-      throw UsageError("AWS_MAX_ATTEMPTS: '" + text + "' is not a positive integer");
-    }
+  if (text.empty()) return 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 1) {
+    throw UsageError(setting.source + ": '" + text + "' is not a positive integer");
   }
+  return value;
+}
+
+}  // namespace
+
+int ResolveMaxAttempts(int configured, const Environment& env, const ProfileSettings& profile) {
+  // Both are checked: a malformed value is refused even where the other wins.
+  int from_profile = PositiveInteger(profile.Setting("max_attempts", profile.max_attempts));
+  int value = PositiveInteger({env.GetOr("AWS_MAX_ATTEMPTS"), "AWS_MAX_ATTEMPTS"});
+  if (value == 0) value = from_profile;
   if (configured > 0) return std::max(configured, value);
   return value > 0 ? value : 3;
+}
+
+void CheckRetryMode(const Environment& env, const ProfileSettings& profile) {
+  for (const SourcedValue& setting : {SourcedValue{env.GetOr("AWS_RETRY_MODE"), "AWS_RETRY_MODE"},
+                                      profile.Setting("retry_mode", profile.retry_mode)}) {
+    const std::string& mode = setting.value;
+    if (!mode.empty() && mode != "standard" && mode != "legacy" && mode != "adaptive") {
+      throw UsageError(setting.source + ": '" + mode +
+                       "' is not a retry mode (standard, legacy or adaptive)");
+    }
+  }
 }
 
 namespace {

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "common/aws/profile_settings.h"
 #include "common/base/clock.h"
 #include "common/base/env.h"
 #include "common/base/error.h"
@@ -58,10 +59,16 @@ struct RetryOptions {
   std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
-// AWS_MAX_ATTEMPTS, else 3; a `configured` value > 0 (a polling tool's
-// larger budget) is a floor. On an AWS_MAX_ATTEMPTS that is not a positive
-// integer, throws UsageError, whatever `configured` is.
-int ResolveMaxAttempts(int configured, const Environment& env);
+// AWS_MAX_ATTEMPTS, else the profile's max_attempts, else 3; a `configured`
+// value > 0 (a polling tool's larger budget) is a floor. On a value that is
+// not a positive integer, throws UsageError naming its source, whatever
+// `configured` is.
+int ResolveMaxAttempts(int configured, const Environment& env, const ProfileSettings& profile = {});
+
+// AWS_RETRY_MODE, else the profile's retry_mode: "standard", "legacy" or
+// "adaptive" (all retried as standard mode does). On any other value, throws
+// UsageError naming its source.
+void CheckRetryMode(const Environment& env, const ProfileSettings& profile = {});
 
 // Timeouts of one HTTP attempt: ECSMIG_CONNECT_TIMEOUT (default 3s) and
 // ECSMIG_HTTP_TIMEOUT (the whole attempt, answer included; default 30s). An

@@ -89,7 +89,19 @@ IniSections ParseIni(std::string_view text, const std::string& source_name) {
 
     // An indented line belongs to the property above it.
     if (IsBlank(line.front()) && section != nullptr && !current_key.empty()) {
-      if (in_subsection) continue;  // "s3 =" sub-properties: not the profile's
+      if (in_subsection) {
+        // "ecs =" / "  endpoint_url = URL": kept as "ecs.endpoint_url", a key
+        // no profile lookup asks for, so it never stands in for the profile's own.
+        size_t equals = trimmed.find('=');
+        if (equals == std::string_view::npos) {
+          Malformed(source_name, line_number, "expected 'key = value' in a sub-section");
+        }
+        std::string key = Lower(Trim(trimmed.substr(0, equals)));
+        if (key.empty()) Malformed(source_name, line_number, "property with an empty name");
+        (*section)[current_key + "." + key] =
+            std::string(StripTrailingComment(Trim(trimmed.substr(equals + 1))));
+        continue;
+      }
       std::string& value = (*section)[current_key];
       value += '\n';
       value += trimmed;
@@ -153,19 +165,25 @@ IniSections ProfilesFromIni(const IniSections& sections, SharedFileKind kind) {
 }
 
 SharedConfig::SharedConfig(IniSections config_profiles, IniSections credentials_profiles,
-                           std::string config_path, std::string credentials_path)
+                           std::string config_path, std::string credentials_path,
+                           IniSections config_sections)
     : config_(std::move(config_profiles)),
       credentials_(std::move(credentials_profiles)),
+      config_sections_(std::move(config_sections)),
       config_path_(std::move(config_path)),
       credentials_path_(std::move(credentials_path)) {}
 
 SharedConfig SharedConfig::Load(Environment& env, FileSystem& fs) {
   std::string config_path = SharedConfigFilePath(env);
   std::string credentials_path = SharedCredentialsFilePath(env);
-  IniSections config = LoadProfiles(fs, config_path, SharedFileKind::kConfig);
+  IniSections config_sections;
+  if (!config_path.empty() && fs.Exists(config_path)) {
+    config_sections = ParseIni(fs.ReadFile(config_path), config_path);
+  }
+  IniSections config = ProfilesFromIni(config_sections, SharedFileKind::kConfig);
   IniSections credentials = LoadProfiles(fs, credentials_path, SharedFileKind::kCredentials);
   return SharedConfig(std::move(config), std::move(credentials), std::move(config_path),
-                      std::move(credentials_path));
+                      std::move(credentials_path), std::move(config_sections));
 }
 
 bool SharedConfig::HasProfile(const std::string& profile) const {
@@ -184,6 +202,19 @@ IniProperties SharedConfig::Merged(const std::string& profile) const {
 const IniProperties* SharedConfig::ConfigProfile(const std::string& profile) const {
   auto it = config_.find(profile);
   return it == config_.end() ? nullptr : &it->second;
+}
+
+const IniProperties* SharedConfig::ConfigSection(const std::string& type,
+                                                 const std::string& name) const {
+  // "[services x]", "[sso-session x]": the type, whitespace, the name.
+  for (const auto& [section, properties] : config_sections_) {
+    if (section.size() > type.size() && section.compare(0, type.size(), type) == 0 &&
+        IsBlank(section[type.size()]) &&
+        Trim(std::string_view(section).substr(type.size())) == name) {
+      return &properties;
+    }
+  }
+  return nullptr;
 }
 
 const IniProperties* SharedConfig::CredentialsProfile(const std::string& profile) const {

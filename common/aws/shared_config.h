@@ -7,8 +7,8 @@
 //   - whitespace around section names, keys and values is ignored; property
 //     names are case-insensitive (stored lowercase), profile names are not;
 //   - a property with an empty value followed by indented "key = value" lines
-//     is a sub-section (e.g. "s3 =" / "  max_concurrent_requests = 10"): its
-//     lines are ignored, they never leak into the profile;
+//     is a sub-section (e.g. "ecs =" / "  endpoint_url = URL"): its lines are
+//     stored as "ecs.endpoint_url", never as the section's own keys;
 //   - an indented line after a property with a value continues that value
 //     (joined with '\n');
 //   - a repeated key or section: the later one wins / the sections merge;
@@ -55,7 +55,8 @@ class SharedConfig {
   static SharedConfig Load(Environment& env, FileSystem& fs);
   // Builds from already-parsed profiles (tests).
   SharedConfig(IniSections config_profiles, IniSections credentials_profiles,
-               std::string config_path, std::string credentials_path);
+               std::string config_path, std::string credentials_path,
+               IniSections config_sections = {});
 
   bool HasProfile(const std::string& profile) const;
   // The profile's properties from the config file, then overridden key by key
@@ -64,6 +65,9 @@ class SharedConfig {
   // The profile's section of one file, or null.
   const IniProperties* ConfigProfile(const std::string& profile) const;
   const IniProperties* CredentialsProfile(const std::string& profile) const;
+  // A non-profile section of the config file, "[TYPE NAME]" (e.g. type
+  // "services" or "sso-session"), or null.
+  const IniProperties* ConfigSection(const std::string& type, const std::string& name) const;
 
   const std::string& config_path() const { return config_path_; }
   const std::string& credentials_path() const { return credentials_path_; }
@@ -71,6 +75,7 @@ class SharedConfig {
  private:
   IniSections config_;
   IniSections credentials_;
+  IniSections config_sections_;  // every section of the config file, as written
   std::string config_path_;
   std::string credentials_path_;
 };

@@ -73,7 +73,7 @@ TEST(ParseIni, WhitespaceIsTrimmedAndKeysAreCaseInsensitive) {
   EXPECT_EQ(sections["MyProfile"]["empty"], "");
 }
 
-TEST(ParseIni, SubSectionsAreIgnored) {
+TEST(ParseIni, SubSectionsKeepTheirKeysApart) {
   IniSections sections = ParseIni(
       "[default]\n"
       "s3 =\n"
@@ -88,6 +88,8 @@ TEST(ParseIni, SubSectionsAreIgnored) {
   EXPECT_EQ(sections["default"]["s3"], "");
   EXPECT_EQ(sections["default"].count("max_concurrent_requests"), 0u);
   EXPECT_EQ(sections["profile x"].count("region"), 0u) << "a sub-section never leaks its keys";
+  EXPECT_EQ(sections["default"]["s3.max_concurrent_requests"], "10");
+  EXPECT_EQ(sections["profile x"]["s3.region"], "eu-north-1");
 }
 
 TEST(ParseIni, ContinuationLinesJoinTheValue) {

@@ -13,14 +13,15 @@ namespace {
 class StsClient : public StsApi {
  public:
   StsClient(HttpClient& http, Clock& clock, Environment& env, const std::string& region,
-            const std::string& endpoint_override)
+            const std::string& endpoint_override, const ProfileSettings& profile)
       : http_(http), clock_(clock) {
     endpoint_.protocol = AwsProtocol::kQuery;
     endpoint_.display_name = "STS";
     endpoint_.signing_name = "sts";
     endpoint_.region = region.empty() ? "us-east-1" : region;
-    endpoint_.url = ResolveEndpoint(AwsService::kSts, endpoint_override, endpoint_.region, env);
-    retry_.max_attempts = ResolveMaxAttempts(0, env);
+    endpoint_.url =
+        ResolveEndpoint(AwsService::kSts, endpoint_override, endpoint_.region, env, profile);
+    retry_.max_attempts = ResolveMaxAttempts(0, env, profile);
     http_options_ = ResolveHttpOptions(env);
   }
 
@@ -104,9 +105,9 @@ class StsClient : public StsApi {
 }  // namespace
 
 std::unique_ptr<StsApi> MakeStsApi(HttpClient& http, Clock& clock, Environment& env,
-                                   const std::string& region,
-                                   const std::string& endpoint_override) {
-  return std::make_unique<StsClient>(http, clock, env, region, endpoint_override);
+                                   const std::string& region, const std::string& endpoint_override,
+                                   const ProfileSettings& profile) {
+  return std::make_unique<StsClient>(http, clock, env, region, endpoint_override, profile);
 }
 
 }  // namespace ecsmig

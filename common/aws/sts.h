@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/aws/credentials.h"
+#include "common/aws/profile_settings.h"
 
 namespace ecsmig {
 
@@ -25,9 +26,11 @@ class StsApi {
   virtual std::string GetCallerIdentity(const Credentials& credentials) = 0;
 };
 
-// The real client: endpoint from AWS_ENDPOINT_URL_STS / AWS_ENDPOINT_URL /
-// `endpoint_override`, else the regional STS endpoint of `region`'s partition.
+// The real client: endpoint as ResolveEndpoint finds it (`endpoint_override`
+// is --endpoint-url; `profile` the shared config's settings), else the
+// regional STS endpoint of `region`'s partition.
 std::unique_ptr<StsApi> MakeStsApi(HttpClient& http, Clock& clock, Environment& env,
-                                   const std::string& region, const std::string& endpoint_override);
+                                   const std::string& region, const std::string& endpoint_override,
+                                   const ProfileSettings& profile = {});
 
 }  // namespace ecsmig

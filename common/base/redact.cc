@@ -12,9 +12,33 @@ bool IsSchemeChar(char c) {
          c == '-' || c == '.';
 }
 
-bool EndsUserinfo(char c) {
-  return c == '/' || c == '?' || c == '#' || c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
-         c == '"' || c == '\'' || c == '<' || c == '>';
+// Ends the URL itself: whitespace, quotes and angle brackets.
+bool EndsUrl(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '"' || c == '\'' || c == '<' ||
+         c == '>';
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// In text[start, end), a URL's authority after "://": the end of the password
+// (the '@' that ends the user info), or npos when the URL has none. A password
+// may hold '/', '?', '#' and '@' unescaped, so the user info ends at the first
+// '@' whose host part (up to the next '/', '?' or '#') holds no further '@';
+// "host:8080/..." is a port, not a password.
+size_t PasswordEnd(std::string_view text, size_t colon, size_t end) {
+  size_t delimiter = text.find_first_of("/?#", colon + 1);
+  if (delimiter > end) delimiter = end;
+  size_t digits = delimiter - colon - 1;
+  bool is_port = digits > 0 && digits <= 5 &&
+                 std::all_of(text.begin() + colon + 1, text.begin() + delimiter, IsDigit);
+  for (size_t at = text.find('@', colon + 1); at < end; at = text.find('@', at + 1)) {
+    if (is_port && at > delimiter) return std::string_view::npos;
+    size_t host_end = text.find_first_of("/?#", at + 1);
+    if (host_end > end) host_end = end;
+    std::string_view host = text.substr(at + 1, host_end - at - 1);
+    if (host.find('@') == std::string_view::npos) return at;
+  }
+  return std::string_view::npos;
 }
 
 void ReplaceAll(std::string& text, std::string_view needle) {
@@ -35,35 +59,21 @@ std::string RedactUrlCredentials(std::string_view text) {
   while (i < text.size()) {
     size_t sep = text.find("://", i);
     if (sep == std::string_view::npos) break;
-    // A scheme is at least one scheme character right before "://".
-    if (sep == 0 || !IsSchemeChar(text[sep - 1])) {
-      out.append(text.substr(i, sep + 3 - i));
-      i = sep + 3;
-      continue;
-    }
     size_t start = sep + 3;
-    size_t end = start;
-    size_t at = std::string_view::npos;
-    // The authority ends at / ? # or whitespace; the LAST '@' in it ends the userinfo
-    // (passwords may contain an unescaped '@').
-    while (end < text.size() && !EndsUserinfo(text[end])) {
-      if (text[end] == '@') at = end;
-      ++end;
-    }
     out.append(text.substr(i, start - i));
-    if (at != std::string_view::npos) {
-      std::string_view userinfo = text.substr(start, at - start);
-      size_t colon = userinfo.find(':');
-      if (colon != std::string_view::npos) {
-        out.append(userinfo.substr(0, colon + 1));
-        out.append(Redactor::kMask);
-      } else {
-        out.append(userinfo);  // a user name alone is no secret
-      }
-      i = at;
-    } else {
-      i = start;
-    }
+    i = start;
+    // A scheme is at least one scheme character right before "://".
+    if (sep == 0 || !IsSchemeChar(text[sep - 1])) continue;
+    size_t end = start;
+    while (end < text.size() && !EndsUrl(text[end])) ++end;
+    // The user name: up to ':' (a password follows) or '@' (none does).
+    size_t colon = text.find_first_of(":/?#@", start);
+    if (colon >= end || text[colon] != ':') continue;
+    size_t at = PasswordEnd(text, colon, end);
+    if (at == std::string_view::npos) continue;
+    out.append(text.substr(start, colon + 1 - start));
+    out.append(Redactor::kMask);
+    i = at;
   }
   out.append(text.substr(std::min(i, text.size())));
   return out;

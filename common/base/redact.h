@@ -21,8 +21,9 @@ class Redactor {
   // Masks every match of an ECMAScript regex. On a bad pattern, throws UsageError.
   void AddPattern(const std::string& pattern, std::string_view flag = "redact");
 
-  // `text` with URL credentials (scheme://user:password@host → scheme://user:***@host),
-  // secrets and patterns replaced by ***.
+  // `text` with URL credentials (scheme://user:password@host → scheme://user:***@host,
+  // the password holding '/', '?', '#' or '@' unescaped or not; "host:PORT/" is
+  // read as a port), secrets and patterns replaced by ***.
   std::string Redact(std::string_view text) const;
 
   const std::vector<std::string>& secrets() const { return secrets_; }

@@ -16,9 +16,25 @@ TEST(RedactUrlCredentials, MasksPasswordKeepsUserAndHost) {
             "a https://x:***@h b redis://:***@r:6379");
 }
 
+// Passwords are often generated: '/', '?', '#' and '@' appear unescaped.
+TEST(RedactUrlCredentials, MasksPasswordsHoldingDelimiters) {
+  EXPECT_EQ(RedactUrlCredentials("postgres://app:pa/ss@db:5432/x"), "postgres://app:***@db:5432/x");
+  EXPECT_EQ(RedactUrlCredentials("postgres://app:p?w=1@db/x"), "postgres://app:***@db/x");
+  EXPECT_EQ(RedactUrlCredentials("postgres://app:p#w@db/x"), "postgres://app:***@db/x");
+  EXPECT_EQ(RedactUrlCredentials("u=postgres://app:a/b?c#d@e@db:1/x?mail=a@b.c end"),
+            "u=postgres://app:***@db:1/x?mail=a@b.c end");
+  EXPECT_EQ(RedactUrlCredentials("mysql://root:s3cr3t@db/x?y=z@w"), "mysql://root:***@db/x?y=z@w");
+  EXPECT_EQ(RedactUrlCredentials("'postgres://a:x1/2@h' and https://b:c/d@e/f"),
+            "'postgres://a:***@h' and https://b:***@e/f");
+  EXPECT_EQ(RedactUrlCredentials("postgres://app:12345/x@db"), "postgres://app:12345/x@db")
+      << "digits then '/' read as a port: the '@' is in the path";
+}
+
 TEST(RedactUrlCredentials, LeavesUrlsWithoutPasswordsAlone) {
-  for (const char* text : {"https://example.com/a@b", "git@github.com:o/r", "ssh://git@host/x",
-                           "no url here", "://weird", "http://host?q=a:b@c"}) {
+  for (const char* text :
+       {"https://example.com/a@b", "git@github.com:o/r", "ssh://git@host/x", "no url here",
+        "://weird", "http://host?q=a:b@c", "https://host:8080/path?email=a@b.c",
+        "https://host:443/a@b", "https://user@host/x:y@z"}) {
     EXPECT_EQ(RedactUrlCredentials(text), text);
   }
 }

@@ -2,9 +2,14 @@
 signature-checking, fault-injecting proxy), through tests/tools/aws-call:
 real SigV4, real libcurl, real retries."""
 
+import http.server
 import json
 import os
+import shutil
 import subprocess
+import tempfile
+import textwrap
+import threading
 import unittest
 
 import harness
@@ -50,7 +55,8 @@ class AwsCoreTest(harness.LocalAwsTestCase):
     def test_aws_errors_are_reported_with_code_and_request_id(self):
         proc = self.call("ecs", "DescribeServices",
                          '{"cluster": "does-not-exist", "services": ["x"]}', expect=1)
-        self.assertIn("ECS DescribeServices failed: ClusterNotFoundException", proc.stderr)
+        self.assertIn('ECS DescribeServices on cluster "does-not-exist", service "x" in '
+                      'us-east-1 failed: ClusterNotFoundException', proc.stderr)
         self.assertIn("request id", proc.stderr)
         self.assertEqual(len(proc.stderr.strip().splitlines()), 1, proc.stderr)
 
@@ -112,7 +118,7 @@ class AwsCoreTest(harness.LocalAwsTestCase):
     def test_retries_give_up_after_max_attempts(self):
         self.aws.inject("ecs:ListClusters", [{"status": 400, "code": "ThrottlingException"}] * 3)
         proc = self.call("ecs", "ListClusters", expect=1)
-        self.assertIn("ECS ListClusters failed: ThrottlingException", proc.stderr)
+        self.assertIn("ECS ListClusters in us-east-1 failed: ThrottlingException", proc.stderr)
         self.assertEqual(self.aws.stats()["requests"]["ecs:ListClusters"], 3)
 
     def test_aws_max_attempts_from_environment(self):
@@ -151,7 +157,7 @@ class AwsCoreTest(harness.LocalAwsTestCase):
     def test_connection_refused_is_a_transport_error(self):
         env = self.aws.env(AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_MAX_ATTEMPTS="2")
         proc = self.call("ecs", "ListClusters", env=env, expect=1)
-        self.assertIn("ECS ListClusters:", proc.stderr)
+        self.assertIn("ECS ListClusters in us-east-1:", proc.stderr)
         self.assertIn("2 attempt(s)", proc.stderr)
 
     def test_verbose_trace_shows_no_secret(self):
@@ -165,6 +171,167 @@ class AwsCoreTest(harness.LocalAwsTestCase):
             self.assertNotIn("Signature=", line)
             self.assertNotIn("Authorization", line)
         self.assertIn("::add-mask::" + secret, proc.stderr)
+
+
+    # -- settings refused before any request, naming their source (#15) ----------
+
+    def config_file(self, text):
+        """A temporary AWS_CONFIG_FILE holding `text`; returns its path."""
+        folder = tempfile.mkdtemp(prefix="ecsmig-aws-config-")
+        self.addCleanup(shutil.rmtree, folder, ignore_errors=True)
+        path = os.path.join(folder, "config")
+        with open(path, "w") as f:
+            f.write(textwrap.dedent(text))
+        return path
+
+    def assert_refused(self, expected, *args, env, tool="aws-call"):
+        if tool == "aws-call":
+            proc = aws_call(env, *(args or ("ecs", "ListClusters")))
+            result = (proc.returncode, proc.stderr)
+        else:
+            run = harness.run_tool(tool, list(args), env, timeout=60)
+            result = (run.returncode, run.stderr)
+        self.assertEqual(result[0], 2, result[1])
+        self.assertIn(expected, result[1])
+        self.assertEqual(len(result[1].strip().splitlines()), 1, result[1])
+        self.assertEqual(self.aws.stats()["requests"], {})
+
+    def test_region_that_is_not_a_region_from_every_source(self):
+        port = self.aws.endpoint.rsplit(":", 1)[1]
+        for value in (f"x@127.0.0.1:{port}/", "not a region", "US-EAST-1"):
+            self.assert_refused(f"AWS_REGION: '{value}' is not a region name",
+                                env=self.aws.env(AWS_REGION=value))
+        self.assert_refused("AWS_DEFAULT_REGION: 'not a region'",
+                            env=self.aws.env(AWS_REGION=None, AWS_DEFAULT_REGION="not a region"))
+        config = self.config_file("[profile dev]\nregion = US-EAST-1\n")
+        self.assert_refused(f"region of profile 'dev' in {config}: 'US-EAST-1'",
+                            env=self.aws.env(AWS_REGION=None, AWS_CONFIG_FILE=config,
+                                             AWS_PROFILE="dev"))
+        self.assert_refused("--region: 'eu west 1'", "--region", "eu west 1", "ecs",
+                            "ListClusters", env=self.aws.env())
+        # A real tool, the same way.
+        self.assert_refused(f"AWS_REGION: 'x@127.0.0.1:{port}/'", "--cluster", "c",
+                            "--service", "api", tool="resolve-network",
+                            env=self.aws.env(AWS_REGION=f"x@127.0.0.1:{port}/"))
+
+    def test_endpoint_that_does_not_parse_from_every_source(self):
+        for variable in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_ECS",
+                         "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS", "AWS_ENDPOINT_URL_STS",
+                         "AWS_ENDPOINT_URL_SSO"):
+            self.assert_refused(f"{variable}: 'garbage' is not an endpoint URL",
+                                env=self.aws.env(**{variable: "garbage"}))
+        self.assert_refused("--endpoint-url: 'garbage'", "--endpoint-url", "garbage", "ecs",
+                            "ListClusters", env=self.aws.env())
+        config = self.config_file("""\
+            [default]
+            endpoint_url = http://[broken
+            """)
+        self.assert_refused(f"endpoint_url of profile 'default' in {config}",
+                            env=self.aws.env(AWS_ENDPOINT_URL=None, AWS_CONFIG_FILE=config))
+        config = self.config_file("""\
+            [default]
+            services = local
+            [services local]
+            ecs =
+              endpoint_url = not a url
+            """)
+        self.assert_refused(f"ecs endpoint_url of services section 'local' in {config}",
+                            env=self.aws.env(AWS_ENDPOINT_URL=None, AWS_CONFIG_FILE=config))
+        self.assert_refused("AWS_ENDPOINT_URL: 'garbage'", "--cluster", "c", "--service", "api",
+                            tool="resolve-network", env=self.aws.env(AWS_ENDPOINT_URL="garbage"))
+
+    def test_retry_settings_that_do_not_parse(self):
+        for variable, value in (("AWS_RETRY_MODE", "bogus"), ("AWS_MAX_ATTEMPTS", "abc"),
+                                ("AWS_MAX_ATTEMPTS", "0"), ("AWS_MAX_ATTEMPTS", "-1"),
+                                ("ECSMIG_HTTP_TIMEOUT", "soon"),
+                                ("ECSMIG_CONNECT_TIMEOUT", "0s")):
+            self.assert_refused(f"{variable}: '{value}'", env=self.aws.env(**{variable: value}))
+        config = self.config_file("[default]\nretry_mode = fast\nmax_attempts = 3\n")
+        self.assert_refused(f"retry_mode of profile 'default' in {config}: 'fast'",
+                            env=self.aws.env(AWS_CONFIG_FILE=config))
+        config = self.config_file("[default]\nmax_attempts = many\n")
+        self.assert_refused(f"max_attempts of profile 'default' in {config}: 'many'",
+                            env=self.aws.env(AWS_CONFIG_FILE=config))
+
+    # -- the shared config file's endpoints (#15 item 17) --------------------------
+
+    def test_shared_config_endpoints_in_the_sdks_order(self):
+        dead = "http://127.0.0.1:9"
+        no_env = {"AWS_ENDPOINT_URL": None}
+        # The services section's ecs endpoint beats the profile's global one.
+        config = self.config_file(f"""\
+            [profile dev]
+            endpoint_url = {dead}
+            services = local
+            [services local]
+            ecs =
+              endpoint_url = {self.aws.endpoint}
+            """)
+        env = self.aws.env(AWS_CONFIG_FILE=config, AWS_PROFILE="dev", **no_env)
+        self.answer("ecs", "ListClusters", env=env)
+        # The profile's global endpoint_url serves every service without a key.
+        config = self.config_file(f"[profile dev]\nendpoint_url = {self.aws.endpoint}\n")
+        env = self.aws.env(AWS_CONFIG_FILE=config, AWS_PROFILE="dev", **no_env)
+        self.answer("logs", "DescribeLogGroups", env=env)
+        # AWS_ENDPOINT_URL beats the file; AWS_ENDPOINT_URL_ECS beats both.
+        config = self.config_file(f"""\
+            [profile dev]
+            endpoint_url = {dead}
+            services = local
+            [services local]
+            ecs =
+              endpoint_url = {dead}
+            """)
+        env = self.aws.env(AWS_CONFIG_FILE=config, AWS_PROFILE="dev")
+        self.answer("ecs", "ListClusters", env=env)
+        env = self.aws.env(AWS_CONFIG_FILE=config, AWS_PROFILE="dev", AWS_ENDPOINT_URL=dead,
+                           AWS_ENDPOINT_URL_ECS=self.aws.endpoint)
+        self.answer("ecs", "ListClusters", env=env)
+        # ignore_configured_endpoint_urls drops the file and the environment,
+        # never --endpoint-url.
+        config = self.config_file(f"""\
+            [profile dev]
+            ignore_configured_endpoint_urls = true
+            endpoint_url = {dead}
+            """)
+        env = self.aws.env(AWS_CONFIG_FILE=config, AWS_PROFILE="dev", AWS_ENDPOINT_URL=dead)
+        self.answer("--endpoint-url", self.aws.endpoint, "ecs", "ListClusters", env=env)
+        self.assertEqual(self.aws.stats()["signature_failures"], 0)
+
+    # -- answers that are not from AWS (#15 item 13) -----------------------------
+
+    def test_an_answer_that_is_not_from_aws_is_described_with_its_status(self):
+        class Proxy(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                body = (b"" if self.server.empty else
+                        b"<html><title>502 Bad Gateway</title><p>nginx</p></html>")
+                self.send_response(502 if body else 503)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+        server.empty = False
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        self.addCleanup(thread.join, 5)
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        env = self.aws.env(AWS_ENDPOINT_URL=f"http://127.0.0.1:{server.server_address[1]}",
+                           AWS_MAX_ATTEMPTS="1")
+        proc = self.call("ecs", "DescribeClusters", '{"clusters": ["prod"]}', env=env, expect=1)
+        self.assertIn('ECS DescribeClusters on cluster "prod" in us-east-1 failed: HTTP502: '
+                      "an HTTP 502 answer that is not an AWS answer (text/html, 55 bytes)",
+                      proc.stderr)
+        self.assertNotIn("nginx", proc.stderr)
+        server.empty = True
+        proc = self.call("ecs", "ListClusters", env=env, expect=1)
+        self.assertIn("HTTP503: an empty HTTP 503 answer", proc.stderr)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ signature, so "it worked" means the credentials the chain produced were the
 right ones.
 """
 
+import hashlib
 import http.server
 import json
 import os
@@ -20,6 +21,7 @@ import time
 import unittest
 
 import harness
+from fake_sso import FakeSsoPortal
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/ci-deploy"
 
@@ -80,7 +82,10 @@ def _expiration(seconds_from_now=3600):
                          time.gmtime(time.time() + seconds_from_now))
 
 
-class CredentialChainTest(harness.LocalAwsTestCase):
+class _ChainHelpers:
+    """A temporary HOME and the helpers every credentials test uses (a mixin
+    with no tests of its own)."""
+
     aws_options = {"lifecycle": False}
 
     def setUp(self):
@@ -122,6 +127,9 @@ class CredentialChainTest(harness.LocalAwsTestCase):
         return (f"[{name}]\naws_access_key_id = {self.aws.access_key_id}\n"
                 f"aws_secret_access_key = {self.aws.secret_access_key}\n")
 
+
+
+class CredentialChainTest(_ChainHelpers, harness.LocalAwsTestCase):
     # -- sources -----------------------------------------------------------------
 
     def test_environment_keys(self):
@@ -306,6 +314,153 @@ class CredentialChainTest(harness.LocalAwsTestCase):
         self.assertEqual(result.returncode, 2, result)
         self.assertIn("AWS_SECRET_ACCESS_KEY", result.stderr)
         self.assertEqual(self.aws.stats()["requests"], {})
+
+
+    # -- web identity token masked by the tool itself ----------------------------
+
+    def test_web_identity_token_is_masked_by_the_tool(self):
+        value = "eyJhbGciOiJSUzI1NiJ9.masked-by-the-tool.c2ln"
+        token = self.write("oidc-token", value + "\n")
+        result = harness.run_tool(
+            "aws-call", ["ecs", "ListClusters"],
+            self.env(AWS_WEB_IDENTITY_TOKEN_FILE=token, AWS_ROLE_ARN=ROLE_ARN),
+            timeout=60, github_actions=True)
+        self.assert_signed_call_succeeded(result)
+        self.assertIn("::add-mask::" + value, result.stderr)
+        others = [line for line in result.stderr.splitlines()
+                  if not line.startswith("::add-mask::")]
+        self.assertNotIn(value, "\n".join(others) + result.stdout)
+
+
+SSO_ACCOUNT = "111122223333"
+SSO_CONFIG = """\
+    [profile dev]
+    sso_session = corp
+    sso_account_id = 111122223333
+    sso_role_name = Deployer
+    [sso-session corp]
+    sso_start_url = https://corp.awsapps.com/start
+    sso_region = eu-central-1
+    sso_registration_scopes = sso:account:access
+    [profile legacy]
+    sso_start_url = https://old.awsapps.com/start
+    sso_region = us-east-2
+    sso_account_id = 111122223333
+    sso_role_name = ReadOnly
+    """
+
+
+class SsoProfileTest(_ChainHelpers, harness.LocalAwsTestCase):
+    """IAM Identity Center profiles: the token `aws sso login` cached under
+    ~/.aws/sso/cache/, traded at a local fake of the portal for role
+    credentials that the signature-checking proxy accepts."""
+
+    def setUp(self):
+        super().setUp()
+        self.portal = FakeSsoPortal().__enter__()
+        self.addCleanup(self.portal.__exit__, None, None, None)
+        self.role_key = "ASIASSOROLE0001"
+        self.aws.add_credentials(self.role_key, "sso-role-secret-value",
+                                 "sso-role-session-token")
+        self.portal.grant("sso-access-token-value", SSO_ACCOUNT, "Deployer",
+                          (self.role_key, "sso-role-secret-value",
+                           "sso-role-session-token"))
+        self.portal.grant("sso-access-token-value", SSO_ACCOUNT, "ReadOnly",
+                          (self.role_key, "sso-role-secret-value",
+                           "sso-role-session-token"))
+        self.write(".aws/config", SSO_CONFIG)
+        os.makedirs(os.path.join(self.home, ".aws", "sso", "cache"))
+
+    def cache(self, key, seconds_from_now=3600, token="sso-access-token-value"):
+        """Writes the file `aws sso login` leaves for `key` (the session name,
+        or the legacy profile's start URL)."""
+        name = hashlib.sha1(key.encode()).hexdigest() + ".json"
+        body = {"startUrl": "https://corp.awsapps.com/start", "region": "eu-central-1",
+                "accessToken": token, "expiresAt": _expiration(seconds_from_now)}
+        if key == "corp":
+            body.update(refreshToken="refresh-value", clientId="client-id",
+                        clientSecret="client-secret-value",
+                        registrationExpiresAt=_expiration(86400))
+        self.write(os.path.join(".aws", "sso", "cache", name), json.dumps(body))
+
+    def sso_env(self, profile, **extra):
+        return self.env(AWS_PROFILE=profile, AWS_ENDPOINT_URL_SSO=self.portal.url,
+                        **extra)
+
+    def test_sso_session_profile(self):
+        self.cache("corp")
+        result = harness.run_tool("aws-call", ["ecs", "ListClusters"],
+                                  self.sso_env("dev"), timeout=60, github_actions=True)
+        stats = self.assert_signed_call_succeeded(result)
+        self.assertEqual({r["access_key"] for r in stats["requests_log"]}, {self.role_key})
+        self.assertEqual(self.portal.seen, [{
+            "path": "/federation/credentials",
+            "query": {"account_id": SSO_ACCOUNT, "role_name": "Deployer"},
+            "token": "sso-access-token-value", "authorization": None}])
+        for secret in ("sso-access-token-value", "sso-role-secret-value",
+                       "sso-role-session-token"):
+            self.assertIn("::add-mask::" + secret, result.stderr)
+        self.assertNotIn("refresh-value", result.stderr)
+
+    def test_legacy_profile_through_resolve_network(self):
+        self.cache("https://old.awsapps.com/start")
+        cluster = "sso-cluster"
+        self.aws.client("ecs").create_cluster(clusterName=cluster)
+        result = harness.run_tool(
+            "resolve-network", ["--cluster", cluster, "--service", "missing",
+                                "--subnets", "subnet-1", "--security-groups", "sg-1"],
+            self.sso_env("legacy"), timeout=60)
+        self.assertEqual(result.returncode, 0, result)
+        self.assertEqual(self.portal.seen[0]["query"]["role_name"], "ReadOnly")
+        log = self.aws.stats()["requests_log"]
+        self.assertTrue(log and {r["access_key"] for r in log} == {self.role_key}, log)
+
+    def test_expired_token_says_to_log_in(self):
+        self.cache("corp", seconds_from_now=-60)
+        result = harness.run_tool(
+            "resolve-network", ["--cluster", "c", "--service", "api"],
+            self.sso_env("dev"), timeout=60)
+        self.assertEqual(result.returncode, 1, result)
+        lines = result.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, result.stderr)
+        self.assertIn("the SSO session has expired; run 'aws sso login --sso-session corp'",
+                      lines[0])
+        self.assertEqual(self.portal.seen, [])
+        self.assertEqual(self.aws.stats()["requests"], {})
+
+    def test_missing_token_names_the_legacy_login(self):
+        result = self.call(self.sso_env("legacy"))
+        self.assertEqual(result.returncode, 1, result)
+        self.assertIn("no cached SSO token", result.stderr)
+        self.assertIn("run 'aws sso login --profile legacy'", result.stderr)
+        self.assertEqual(self.portal.seen, [])
+
+    def test_token_the_portal_refuses(self):
+        self.cache("corp", token="revoked-access-token")
+        result = self.call(self.sso_env("dev"))
+        self.assertEqual(result.returncode, 1, result)
+        self.assertIn("UnauthorizedException", result.stderr)
+        self.assertIn("run 'aws sso login --sso-session corp'", result.stderr)
+        self.assertNotIn("revoked-access-token", result.stderr)
+        self.assertEqual(len(self.portal.seen), 1)
+        self.assertEqual(self.aws.stats()["requests"], {})
+
+    def test_role_the_token_may_not_use(self):
+        self.write(".aws/config", SSO_CONFIG.replace("Deployer", "Admin"))
+        self.cache("corp")
+        result = self.call(self.sso_env("dev"))
+        self.assertEqual(result.returncode, 1, result)
+        self.assertIn("ForbiddenException: No access", result.stderr)
+        self.assertIn("role Admin in account 111122223333", result.stderr)
+
+    def test_incomplete_sso_profile_is_a_usage_error(self):
+        self.write(".aws/config", "[profile half]\nsso_account_id = 111122223333\n"
+                                  "sso_role_name = R\n")
+        result = self.call(self.sso_env("half"))
+        self.assertEqual(result.returncode, 2, result)
+        self.assertIn("is configured for SSO but misses sso_start_url, sso_region",
+                      result.stderr)
+        self.assertEqual(self.portal.seen, [])
 
 
 if __name__ == "__main__":

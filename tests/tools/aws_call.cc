@@ -6,6 +6,8 @@
 #include "common/aws/aws.h"
 #include "common/aws/credentials.h"
 #include "common/aws/endpoints.h"
+#include "common/aws/profile_settings.h"
+#include "common/aws/sso.h"
 #include "common/aws/sts.h"
 #include "common/base/error.h"
 #include "common/github/cli.h"
@@ -24,13 +26,22 @@ ecsmig::AwsService ParseService(const std::string& name) {
 nlohmann::json CallSts(ecsmig::ToolRun& run, const ecsmig::AwsSettings& settings,
                        const std::string& operation, const nlohmann::json& request) {
   ecsmig::ToolContext& ctx = run.ctx();
-  std::string region = ecsmig::ResolveRegion(settings.region, ctx.env, [&] {
-    return ecsmig::ProfileRegion(ctx.env, ctx.fs, settings.profile);
-  });
+  const ecsmig::ProfileSettings profile =
+      ecsmig::LoadProfileSettings(ctx.env, ctx.fs, settings.profile);
+  std::string region = ecsmig::ResolveRegion(
+      settings.region, ctx.env, [&] { return profile.Setting("region", profile.region); });
   auto sts_factory = [&](const std::string& sts_region) {
-    return ecsmig::MakeStsApi(ctx.http(), ctx.clock, ctx.env, sts_region, settings.endpoint_url);
+    return ecsmig::MakeStsApi(ctx.http(), ctx.clock, ctx.env, sts_region, settings.endpoint_url,
+                              profile);
   };
-  ecsmig::CredentialsChainDeps deps{ctx.env, ctx.fs, ctx.clock, ctx.http(), sts_factory, nullptr};
+  auto sso_factory = [&](const std::string& sso_region) {
+    return ecsmig::MakeSsoApi(ctx.http(), ctx.clock, ctx.env, sso_region, "", profile);
+  };
+  ecsmig::CredentialsChainDeps deps{
+      ctx.env,     ctx.fs,
+      ctx.clock,   ctx.http(),
+      sts_factory, nullptr,
+      sso_factory, [&](const std::string& secret) { run.log().AddMask(secret); }};
   auto provider = ecsmig::MakeDefaultCredentialsChain(deps, settings.profile, region);
   ecsmig::Credentials credentials = provider->Get();
   run.log().AddMask(credentials.secret_access_key);
