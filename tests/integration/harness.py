@@ -83,8 +83,8 @@ class LocalAws:
             command.append("--exec-mode")
         if exec_cwd:
             command += ["--exec-cwd", exec_cwd]
-        if lifecycle:
-            command += ["--timing", timing]
+        if lifecycle:  # a dict of ecs_layer.TIMINGS keys is set once started
+            command += ["--timing", timing if isinstance(timing, str) else "test"]
         if verbose:
             command.append("--verbose")
         started = time.time()
@@ -110,6 +110,8 @@ class LocalAws:
         self.secret_access_key = info["secret_access_key"]
         self.startup = dict(info["startup_seconds"],
                             wall=round(time.time() - started, 3))
+        if lifecycle and not isinstance(timing, str):
+            self.set_timing(timing)
 
     # -- lifetime ------------------------------------------------------------
 

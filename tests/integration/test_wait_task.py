@@ -44,10 +44,12 @@ class WaitTaskTest(harness.LocalAwsTestCase):
         self.assertEqual(r.returncode, 0, r)
         self.assertEqual(r.outputs["result"], "success")
         self.assertEqual(r.outputs["exit_code"], "0")
-        self.assertEqual(r.outputs["last_status"], "STOPPED")
+        # Ends at the container's exit: STOPPED or still in the stop sequence.
+        self.assertIn(r.outputs["last_status"],
+                      ("DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"))
         self.assertEqual(r.outputs["stop_code"], "EssentialContainerExited")
         self.assertIn("→ RUNNING (", r.stderr)
-        self.assertIn("RUNNING → STOPPED (", r.stderr)
+        self.assertRegex(r.stderr, r"RUNNING → (DEACTIVATING|STOPPING|DEPROVISIONING|STOPPED) \(")
         self.assertIn("| success | 0 |", r.summary)
         stats = self.aws.stats()
         self.assertEqual(stats["signature_failures"], 0)
@@ -119,7 +121,7 @@ class WaitTaskTest(harness.LocalAwsTestCase):
         self.assertIn("acme/api 99 attempt 3", record["stop_reason"])
 
     def test_unknown_task_is_an_error(self):
-        r = self.wait("0123456789abcdef0123456789abcdef", timeout=30)
+        r = self.wait("0123456789abcdef0123456789abcdef", ["--missing-grace", "2s"], timeout=30)
         self.assertEqual(r.returncode, 1, r)
         self.assertIn("MISSING", r.stderr)
 
