@@ -27,6 +27,7 @@ STOPPING 3 s, DEPROVISIONING 22-28 s before STOPPED.
 """
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -156,19 +157,24 @@ def main():
     parser.add_argument("--lifetime-min", type=float, default=3.0)
     parser.add_argument("--lifetime-max", type=float, default=20.0)
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--json", help="also write the raw result here")
     args = parser.parse_args()
     node_dir = os.path.abspath(args.node_dir)
     with harness.LocalAws(timing="fargate") as aws:
         aws.allow_leftovers()
         seeded = aws.seed_service(cluster="bench-wait", service="api")
         env = aws.env(NODE_PATH=os.path.join(node_dir, "node_modules"),
-                      ENDPOINT=aws.endpoint)
+                      ENDPOINT=aws.endpoint, AWS_DEFAULT_REGION=aws.region,
+                      AWS_CLI=os.environ.get("AWS_CLI", "aws"))
         env.pop("GITHUB_OUTPUT", None)
         started = time.time()
         result = run(aws, seeded, os.path.abspath(args.bin_dir), env, args.tasks,
                      args.lifetime_min, args.lifetime_max, random.Random(args.seed),
                      node_dir=node_dir, timeline="fargate")
         result["wall_seconds"] = round(time.time() - started, 1)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=1)
     print(table(result))
     print(f"\n{args.tasks} tasks per waiter, lifetimes {args.lifetime_min:g}-"
           f"{args.lifetime_max:g} s, {result['wall_seconds']} s wall; aws: "

@@ -38,8 +38,9 @@ class WaitTaskTest(harness.LocalAwsTestCase):
 
     def test_success_prints_transitions(self):
         # Polls come every 6 s (the aws waiter's grid): a status must last
-        # that long to be seen.
-        arn = self.start_task(statuses=(("PROVISIONING", 0.5), ("PENDING", 6.0), ("RUNNING", 6.0)))
+        # that long to be seen, and RUNNING longer, as the grid may start
+        # late in PENDING.
+        arn = self.start_task(statuses=(("PROVISIONING", 0.5), ("PENDING", 6.0), ("RUNNING", 9.0)))
         r = self.wait(arn)
         self.assertEqual(r.returncode, 0, r)
         self.assertEqual(r.outputs["result"], "success")
@@ -55,7 +56,8 @@ class WaitTaskTest(harness.LocalAwsTestCase):
         self.assertEqual(stats["signature_failures"], 0)
         self.assertEqual(stats["model_violations"], [])
         # Never more calls than `aws ecs wait tasks-stopped` would make: it
-        # calls at 0, 6, 12 s and sees the stop (at 12.5 s) on its 4th call.
+        # calls at 0, 6, 12, 18 s and sees STOPPED (at 15.5 s + the 0.8 s stop
+        # sequence) on its 4th call; wait-task ends at the exit, seen then too.
         self.assertLessEqual(stats["calls"].get("ecs:DescribeTasks", 0), 4, stats["calls"])
 
     def test_exit_codes_pass_through(self):

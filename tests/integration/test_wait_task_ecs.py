@@ -54,7 +54,7 @@ class WaitTaskEcsTest(harness.LocalAwsTestCase):
         self.assert_model_ok()
 
     def test_the_missing_window_hides_the_task_from_list_tasks_too(self):
-        arn = self.start_task(statuses=(("RUNNING", 2.0),), missing_seconds=1.5)
+        arn = self.start_task(statuses=(("RUNNING", 30.0),), missing_seconds=1.5)
         answer = self.ecs.describe_tasks(cluster=CLUSTER, tasks=[arn])
         self.assertEqual(answer["tasks"], [])
         self.assertEqual(answer["failures"], [{"arn": arn, "reason": "MISSING"}])
@@ -62,6 +62,7 @@ class WaitTaskEcsTest(harness.LocalAwsTestCase):
         time.sleep(1.6)
         self.assertEqual(len(self.ecs.describe_tasks(cluster=CLUSTER, tasks=[arn])["tasks"]), 1)
         self.assertIn(arn, self.ecs.list_tasks(cluster=CLUSTER)["taskArns"])
+        self.ecs.stop_task(cluster=CLUSTER, task=arn, reason="test cleanup")
         self.assert_model_ok()
 
     def test_a_task_that_never_existed_fails_within_the_grace(self):
@@ -85,7 +86,7 @@ class WaitTaskEcsTest(harness.LocalAwsTestCase):
         record = self.record(arn)
         self.assertNotEqual(record["lastStatus"], "STOPPED", "it did not wait for STOPPED")
         self.assertIsNotNone(record["execution_stopped_at"])
-        self.assertLess(ended - record["execution_stopped_at"], POLL + 1.0)
+        self.assertLess(ended - record["execution_stopped_at"], POLL + 2.0)
         self.assert_model_ok()
 
     def test_until_stopped_waits_for_stopped(self):
