@@ -395,6 +395,8 @@ TEST_F(WaitTaskTest, BadInputExitsTwoBeforeAnyAwsCall) {
       {"--cluster", "prod", "--task", kTaskId, "--timeout", "forever"},
       {"--cluster", "prod", "--task", kTaskId, "--start-timeout", "10x"},
       {"--cluster", "prod", "--task", kTaskId, "--timeout", "0"},
+      {"--cluster", "prod", "--task", kTaskId, "--missing-grace", "0s"},
+      {"--cluster", "prod", "--task", kTaskId, "--missing-grace", "soon"},
       {"--cluster", "prod", "--task",
        std::string("arn:aws:ecs:eu-west-1:123456789012:task/staging/") + kTaskId},
       {"--cluster", "prod", "--task", kTaskId, "--follow-logs"},
