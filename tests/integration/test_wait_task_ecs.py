@@ -3,7 +3,6 @@ RunTask, the Fargate stop sequence, stops from outside, answers not to be
 trusted, throttling that outlasts the retries (#15). The local AWS runs with
 its "test" timing (ecs_layer.TIMINGS); each test scripts what it needs."""
 
-import signal  # noqa: F401  (start_tool's default)
 import time
 import unittest
 
