@@ -43,6 +43,58 @@ class WaitTaskEcsTest(harness.LocalAwsTestCase):
     def assert_model_ok(self):
         self.assertEqual(self.aws.stats()["model_violations"], [])
 
+    def describe_until_stopped(self, arn, timeout=30):
+        """Every distinct DescribeTasks view of the task until STOPPED."""
+        views, deadline = [], time.time() + timeout
+        while time.time() < deadline:
+            task = self.ecs.describe_tasks(cluster=CLUSTER, tasks=[arn])["tasks"][0]
+            if not views or views[-1]["lastStatus"] != task["lastStatus"]:
+                views.append(task)
+            if task["lastStatus"] == "STOPPED":
+                return views
+            time.sleep(0.05)
+        self.fail(f"not STOPPED: {[v['lastStatus'] for v in views]}")
+
+    def test_the_stop_sequence_as_describe_tasks_shows_it(self):
+        arn = self.start_task(statuses=(("RUNNING", 0.3),), exit_codes={"app": 5},
+                              missing_seconds=0,
+                              stop_sequence=[("DEACTIVATING", 0.6), ("STOPPING", 0.6),
+                                             ("DEPROVISIONING", 0.6)])
+        views = self.describe_until_stopped(arn)
+        self.assertEqual([v["lastStatus"] for v in views],
+                         ["RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"])
+        running, ending, stopped = views[0], views[1:4], views[4]
+        self.assertNotIn("executionStoppedAt", running)
+        self.assertEqual(running["desiredStatus"], "RUNNING")
+        for view in ending:
+            app = next(c for c in view["containers"] if c["name"] == "app")
+            self.assertEqual((app["lastStatus"], app.get("exitCode")), ("STOPPED", 5))
+            self.assertEqual(view["desiredStatus"], "STOPPED")
+            self.assertEqual(view["stopCode"], "EssentialContainerExited")
+            self.assertEqual(view["executionStoppedAt"], view["stoppingAt"])
+            self.assertNotIn("stoppedAt", view)
+        self.assertGreater(stopped["stoppedAt"], stopped["executionStoppedAt"])
+        self.assert_model_ok()
+
+    def test_stop_task_sends_sigterm_as_stopping_begins(self):
+        arn = self.start_task(statuses=(("RUNNING", 120),), missing_seconds=0,
+                              sigterm_seconds=0.5,
+                              stop_sequence=[("DEACTIVATING", 0.5), ("STOPPING", 0.2),
+                                             ("DEPROVISIONING", 0.5)])
+        self.aws.wait_for_task_status(arn, "RUNNING")
+        self.ecs.stop_task(cluster=CLUSTER, task=arn)
+        views = self.describe_until_stopped(arn)
+        self.assertEqual([v["lastStatus"] for v in views],
+                         ["DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"])
+        deactivating = next(c for c in views[0]["containers"] if c["name"] == "app")
+        self.assertEqual(deactivating["lastStatus"], "RUNNING", "SIGTERM comes with STOPPING")
+        self.assertEqual((views[0]["stopCode"], views[0]["stoppedReason"]),
+                         ("UserInitiated", "Task stopped by user"))
+        app = next(c for c in views[-1]["containers"] if c["name"] == "app")
+        self.assertEqual(app["exitCode"], 143)
+        self.assertGreater(views[-1]["executionStoppedAt"], views[-1]["stoppingAt"])
+        self.assert_model_ok()
+
     def test_started_inside_the_missing_window_succeeds(self):
         arn = self.start_task(statuses=(("RUNNING", 1.0),), missing_seconds=2.5)
         r = self.wait(arn)  # at once, as the action does after run-migration-task
