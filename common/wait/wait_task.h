@@ -19,30 +19,44 @@ namespace ecsmig {
 using LogFollowerFactory = std::function<std::unique_ptr<TaskLogFollower>(
     ToolRun& run, const AwsSettings& settings, std::vector<LogTarget> targets)>;
 
+// How the wait ended: everything wait-task outputs.
+struct WaitOutcome {
+  // success, failed, infra-failure, stopped, timeout, cancelled, or unknown
+  // (DescribeTasks kept failing: the task may still be running).
+  std::string result;
+  int exit_code = 1;                // the process's exit code
+  std::string task_arn;             // as ECS answered it; "" before any answer
+  std::string container_exit_code;  // as ECS reported it, "" when none
+  std::string last_status;
+  std::string stop_code;
+  std::string stopped_reason;
+  std::string container_reason;
+  std::string stopped_by;  // who stopped the task from outside (result "stopped")
+  std::string explanation;
+  long long duration_seconds = 0;
+  std::vector<std::string> log_tail;  // a failed task's last log lines (with --follow-logs)
+};
+
+// Called once the outcome is known (the logs drained, before any output is
+// written), with the follower when logs were followed: the place for work
+// that reads what the wait saw, such as a diagnosis of the log.
+using WaitFinishHook = std::function<void(WaitOutcome& outcome, const TaskLogFollower* follower)>;
+
 struct WaitOptions {
   std::string cluster;
   TaskRef task;
   std::string container;  // "" = every essential container, first non-zero wins
   std::chrono::milliseconds timeout{30 * 60 * 1000};
   std::chrono::milliseconds start_timeout{10 * 60 * 1000};
+  // How long DescribeTasks may answer MISSING (eventual consistency right
+  // after RunTask) before the task counts as not found.
+  std::chrono::milliseconds missing_grace{60 * 1000};
+  bool until_stopped = false;  // wait for STOPPED, not only the containers' exit
   bool stop_on_timeout = false;
   bool stop_on_cancel = false;
   bool follow_logs = false;
   AwsSettings aws;  // for the log follower's own clients
-};
-
-// How the wait ended: everything wait-task outputs.
-struct WaitOutcome {
-  std::string result;               // success, failed, infra-failure, timeout, cancelled
-  int exit_code = 1;                // the process's exit code
-  std::string container_exit_code;  // as ECS reported it, "" when none
-  std::string last_status;
-  std::string stop_code;
-  std::string stopped_reason;
-  std::string container_reason;
-  std::string explanation;
-  long long duration_seconds = 0;
-  std::vector<std::string> log_tail;  // a failed task's last log lines (with --follow-logs)
+  WaitFinishHook on_finish;
 };
 
 // How long wait-task waits after a DescribeTasks answer before the next call:
@@ -57,14 +71,27 @@ struct WaitOutcome {
 // many CI jobs share.
 std::chrono::milliseconds PollInterval(Random& random);
 
+// The pause before asking again while DescribeTasks answers MISSING: 1 s,
+// then doubling, never more than the poll interval's 6 s (the RunTask API
+// reference asks callers to back off from a couple of seconds).
+std::chrono::milliseconds MissingBackoff(int attempts_so_far);
+
 // How often --follow-logs reads the logs between two DescribeTasks calls.
 constexpr std::chrono::milliseconds kLogPollInterval{2000};
 
-// Polls DescribeTasks until the task stops, the start timeout or timeout
-// passes, or a cancellation signal arrives; stops the task when asked.
-// A task ECS does not know throws Error (exit 1); AWS errors propagate.
+// Polls DescribeTasks until the result is known (every essential container
+// exited, the task failed to start, or with until_stopped the task is
+// STOPPED), the start timeout or timeout passes, or a cancellation signal
+// arrives; stops the task when asked. A task ECS does not know after the
+// missing grace, or an answer not to be trusted twice, throws Error (exit 1).
+// AWS errors that retries did not cure end the wait as result "unknown".
 WaitOutcome WaitForTask(AwsJsonService& ecs, ToolRun& run, const WaitOptions& options,
                         const LogFollowerFactory& follower_factory);
+
+// Who stops a task with `stop_code` when it is a stop from outside
+// (UserInitiated, ServiceSchedulerInitiated, SpotInterruption,
+// TerminationNotice); "" for any other code.
+std::string OutsideStopper(const std::string& stop_code);
 
 // The reason given to StopTask, naming the workflow run when there is one.
 std::string StopReason(const Environment& env, const std::string& why);

@@ -142,13 +142,16 @@ TEST_F(WaitTaskTest, ContainerExitCodeBecomesTheExitCode) {
   }
 }
 
-TEST_F(WaitTaskTest, EveryContainerExitingZeroNeedsNoTaskDefinition) {
+// The task definition is read once, when the task ends: an answer that lacks
+// one of its essential containers is not trusted (CONTRACT.md, #14), so even
+// a task whose every container exited 0 is checked against it.
+TEST_F(WaitTaskTest, EveryContainerExitingZeroReadsTheTaskDefinitionOnce) {
   script.statuses = {"RUNNING", "STOPPED"};
   script.stopped = ExitCodes(0, 0);
   script.Install(h.aws);
   ASSERT_EQ(Run(Args()), 0) << h.err.str();
   EXPECT_EQ(h.Outputs()["result"], "success");
-  EXPECT_EQ(h.aws.CountOf("DescribeTaskDefinition"), 0u);
+  EXPECT_EQ(h.aws.CountOf("DescribeTaskDefinition"), 1u);
   EXPECT_EQ(h.aws.CountOf("DescribeTasks"), 2u);
 }
 
@@ -304,10 +307,12 @@ TEST_F(WaitTaskTest, SigintWithoutStopOnCancelLeavesTheTask) {
 }
 
 TEST_F(WaitTaskTest, UnknownTaskIsAnErrorNotAnEndlessWait) {
-  h.aws.Expect("DescribeTasks",
-               json::parse(R"({"tasks":[],"failures":[{"arn":"x","reason":"MISSING"}]})"));
+  h.aws.Always("DescribeTasks", [](const json&) {
+    return json::parse(R"({"tasks":[],"failures":[{"arn":"x","reason":"MISSING"}]})");
+  });
   EXPECT_EQ(Run(Args()), 1);
   EXPECT_THAT(h.err.str(), HasSubstr("MISSING"));
+  EXPECT_EQ(h.clock.total_slept(), std::chrono::minutes(1)) << "--missing-grace's default";
 }
 
 // Each DescribeTasks answer takes this long (the clock advances during the call).
@@ -390,6 +395,8 @@ TEST_F(WaitTaskTest, BadInputExitsTwoBeforeAnyAwsCall) {
       {"--cluster", "prod", "--task", kTaskId, "--timeout", "forever"},
       {"--cluster", "prod", "--task", kTaskId, "--start-timeout", "10x"},
       {"--cluster", "prod", "--task", kTaskId, "--timeout", "0"},
+      {"--cluster", "prod", "--task", kTaskId, "--missing-grace", "0s"},
+      {"--cluster", "prod", "--task", kTaskId, "--missing-grace", "soon"},
       {"--cluster", "prod", "--task",
        std::string("arn:aws:ecs:eu-west-1:123456789012:task/staging/") + kTaskId},
       {"--cluster", "prod", "--task", kTaskId, "--follow-logs"},

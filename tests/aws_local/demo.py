@@ -236,7 +236,7 @@ def run_demo(bin_dir, mode="action", keep=False):
         log("sample repository at %s (HEAD adds migration 20240201000000_add_decision_flow)" % repo)
         pg = Postgres(root)
         log("PostgreSQL on 127.0.0.1:%d" % pg.port)
-        with harness.LocalAws(exec_mode=True, exec_cwd=repo) as aws:
+        with harness.LocalAws(exec_mode=True, exec_cwd=repo, timing="fargate") as aws:
             log("local AWS at %s (moto behind the signature-checking proxy)" % aws.endpoint)
             seeded = aws.seed_service(cluster="demo-cluster", service="api", family="api",
                                       environment={"DATABASE_URL": pg.url})

@@ -34,6 +34,76 @@ DEFAULT_STOPPED_REASON = "Essential container in task exited"
 CAPACITY_REASON = ("Capacity is unavailable at this time. Please try again "
                    "later or in a different availability zone")
 
+# -- ECS timing (wait side of #14) ---------------------------------------------
+# How long real ECS takes for what a waiter sees, per task (a Script may set
+# each value; None takes the layer's profile):
+#   missing_seconds  DescribeTasks answers failures [{arn, reason: MISSING}]
+#                    and ListTasks omits the task for this long after RunTask
+#                    (RunTask API reference: eventual consistency, back off;
+#                    dagster#4448, dask-cloudprovider#483: about a second).
+#   stop_sequence    after the essential container exits (or a stop from
+#                    outside begins) the task is DEACTIVATING, STOPPING, then
+#                    DEPROVISIONING while Fargate releases the network
+#                    interface: tens of seconds, sometimes many minutes
+#                    (aws/amazon-ecs-agent#2995); STOPPED only after it.
+#   sigterm_seconds  how long a running container takes to exit once STOPPING
+#                    sends it SIGTERM (a stop from outside).
+TIMINGS = {
+    "fargate": {"missing_seconds": 1.0,
+                "stop_sequence": (("DEACTIVATING", 2.0), ("STOPPING", 3.0),
+                                  ("DEPROVISIONING", 25.0)),
+                "sigterm_seconds": 1.0},
+    # The same stop sequence, scaled down so the suite stays fast. No MISSING
+    # window by default yet: fetch-logs and run-migration-task --if-running do
+    # not survive it (#14 follow-up); tests script missing_seconds per task.
+    "test": {"missing_seconds": 0.0,
+             "stop_sequence": (("DEACTIVATING", 0.2), ("STOPPING", 0.2),
+                               ("DEPROVISIONING", 0.4)),
+             "sigterm_seconds": 0.1},
+    # The orderly ECS of old: visible at once, STOPPED at the container's exit.
+    "instant": {"missing_seconds": 0.0, "stop_sequence": (),
+                "sigterm_seconds": 0.0},
+}
+# stoppedReason as ECS words it for each stop from outside (UserInitiated
+# shows StopTask's own reason when one was given).
+OUTSIDE_STOP_REASONS = {
+    "UserInitiated": "Task stopped by user",
+    "ServiceSchedulerInitiated":
+        "Scaling activity initiated by (deployment ecs-svc/5169280574093855189)",
+    "SpotInterruption": "Your Spot Task was interrupted.",
+    "TerminationNotice": "ECS is performing maintenance on the underlying "
+                         "infrastructure hosting the task",
+}
+# What a container that does not handle SIGTERM specially exits with.
+SIGTERM_EXIT_CODE = 143
+
+
+def timing_profile(value):
+    """A profile name or a dict of TIMINGS keys -> a complete timing dict."""
+    if isinstance(value, str):
+        if value not in TIMINGS:
+            raise ValueError(f"unknown timing '{value}' ({', '.join(TIMINGS)})")
+        return dict(TIMINGS[value])
+    merged = dict(TIMINGS["test"])
+    for key, item in dict(value).items():
+        if key not in merged:
+            raise ValueError(f"unknown timing key '{key}'")
+        merged[key] = item
+    return _checked_timing(merged)
+
+
+def _checked_timing(timing):
+    timing["missing_seconds"] = float(timing["missing_seconds"])
+    timing["sigterm_seconds"] = float(timing["sigterm_seconds"])
+    sequence = [(str(s), float(d)) for s, d in timing["stop_sequence"]]
+    for status, duration in sequence:
+        if status not in STOPPING_STATUSES or duration < 0:
+            raise ValueError(f"bad stop_sequence step ({status}, {duration})")
+    timing["stop_sequence"] = tuple(sequence)
+    if timing["missing_seconds"] < 0 or timing["sigterm_seconds"] < 0:
+        raise ValueError("negative timing")
+    return timing
+
 
 class LayerError(Exception):
     """An ECS error the layer answers itself (status, code, message)."""
@@ -52,7 +122,8 @@ class Script:
                  stop_code="EssentialContainerExited",
                  stopped_reason=DEFAULT_STOPPED_REASON, container_reasons=None,
                  missing_exit_code=False, fail_to_start=False, log_lines=None,
-                 log_interval=0.0):
+                 log_interval=0.0, missing_seconds=None, stop_sequence=None,
+                 sigterm_seconds=None, outside_stop=None):
         self.statuses = [(str(s), float(d)) for s, d in statuses]
         for status, duration in self.statuses:
             if duration < 0:
@@ -70,6 +141,33 @@ class Script:
                              if s not in ("RUNNING",) + STOPPING_STATUSES]
             if self.stop_code == "EssentialContainerExited":
                 self.stop_code = "TaskFailedToStart"
+        self._init_timing(missing_seconds, stop_sequence, sigterm_seconds,
+                          outside_stop)
+
+    # -- timing (wait side of #14) --
+
+    def _init_timing(self, missing_seconds, stop_sequence, sigterm_seconds,
+                     outside_stop):
+        """outside_stop {"stop_code": one of OUTSIDE_STOP_REASONS, "after":
+        seconds from RUNNING, "reason": optional stoppedReason}: the task is
+        stopped from outside then, as StopTask would (if it has not exited)."""
+        self.timing = {"missing_seconds": missing_seconds,
+                       "stop_sequence": stop_sequence,
+                       "sigterm_seconds": sigterm_seconds}
+        if outside_stop is not None:
+            outside_stop = dict(outside_stop)
+            if outside_stop.get("stop_code") not in OUTSIDE_STOP_REASONS:
+                raise ValueError("outside_stop.stop_code must be one of " +
+                                 ", ".join(OUTSIDE_STOP_REASONS))
+            outside_stop["after"] = float(outside_stop.get("after", 0.0))
+        self.outside_stop = outside_stop
+
+    def with_timing(self, defaults):
+        """Fills the timing this script left unset from the layer's profile."""
+        timing = {k: (v if v is not None else defaults[k])
+                  for k, v in self.timing.items()}
+        self.timing = _checked_timing(timing)
+        return self
 
     @classmethod
     def from_json(cls, data):
@@ -123,6 +221,14 @@ class TaskRecord:
         self.container_reasons = {}
         self.stopped_by_user = False
         self.stop_reason = None
+        # Timing (wait side of #14): see TIMINGS.
+        self.timing = script.timing
+        self.visible_at = self.created + (script.timing["missing_seconds"] or 0)
+        self.stopped_outside = False  # a stop from outside, any stopCode
+        self.stop_phases = None  # [(status, start, end)] once stopping
+        self.containers_exit_at = None
+        self.execution_stopped_at = None
+        self.sigterm_exit_pending = False
         self.log_sent = {}  # container -> scripted lines written
         self.log_lock = threading.Lock()
         self.streams_created = False
@@ -135,18 +241,117 @@ class TaskRecord:
     # -- scripted lifecycle ------------------------------------------------
 
     def advance(self, now):
-        """Moves a scripted task to its state at wall time now."""
-        if self.last_status == "STOPPED" or self.exec_mode:
+        """Moves a task to its state at wall time now."""
+        if self.last_status == "STOPPED":
             return
-        elapsed = now - self.created
+        if self.stop_phases is None and not self.exec_mode:
+            self._advance_script(now)
+        if self.stop_phases is not None:
+            self._advance_stop(now)
+
+    def _advance_script(self, now):
+        """The scripted statuses, until the container's exit or a scripted
+        stop from outside, whichever comes first."""
+        stop_at = self.created + sum(d for _, d in self.script.statuses)
+        outside = self.script.outside_stop
+        running_at = self._scripted_start("RUNNING")
+        if outside is not None and running_at is not None and (
+                running_at + outside["after"] < stop_at):
+            stop_at = running_at + outside["after"]
+        else:
+            outside = None
         offset = 0.0
         for status, duration in self.script.statuses:
-            if elapsed < offset + duration:
-                self._enter(status, self.created + offset)
-                return
-            self._enter(status, self.created + offset)
+            start = self.created + offset
+            if start > min(now, stop_at):
+                break
+            self._enter(status, start)
             offset += duration
-        self._natural_stop(self.created + offset)
+        if now < stop_at:
+            return
+        if outside is not None:
+            self.outside_stop(stop_at, outside["stop_code"],
+                              outside.get("reason"))
+        else:
+            self._natural_stop(stop_at)
+
+    def _scripted_start(self, wanted):
+        offset = 0.0
+        for status, duration in self.script.statuses:
+            if status == wanted:
+                return self.created + offset
+            offset += duration
+        return None
+
+    def visible(self, now):
+        """False inside the MISSING window right after RunTask."""
+        return now >= self.visible_at
+
+    def _begin_stop(self, at, exit_delay=None):
+        """The stop sequence from `at`. exit_delay None: the containers have
+        exited at `at`; else they get SIGTERM as STOPPING begins and exit
+        exit_delay later (STOPPING lasts at least that long)."""
+        self.desired_status = "STOPPED"
+        if self.stopping_at is None:
+            self.stopping_at = at
+        phases, t = [], at
+        self.containers_exit_at = at if exit_delay is None else None
+        for status, duration in self.timing["stop_sequence"]:
+            if status == "STOPPING" and exit_delay is not None:
+                self.containers_exit_at = t + exit_delay
+                duration = max(duration, exit_delay)
+            phases.append((status, t, t + duration))
+            t += duration
+        if self.containers_exit_at is None:
+            self.containers_exit_at = t + (exit_delay or 0.0)
+            t = self.containers_exit_at
+        self.stop_phases = phases
+        self.stop_ends_at = t
+
+    def _advance_stop(self, now):
+        if (self.execution_stopped_at is None and
+                self.containers_exit_at is not None and
+                now >= self.containers_exit_at):
+            self.execution_stopped_at = self.containers_exit_at
+            if self.sigterm_exit_pending:
+                for name in self.container_arns:
+                    self.exit_codes[name] = int(self.script.exit_codes.get(
+                        name, SIGTERM_EXIT_CODE))
+        for status, start, end in self.stop_phases:
+            if now < end:
+                self.last_status = status
+                return
+        self._mark_stopped(self.stop_ends_at)
+
+    def outside_stop(self, at, stop_code, reason=None):
+        """A stop from outside (StopTask, the service scheduler, a Spot
+        interruption, a termination notice): stopCode and stoppedReason at
+        once, SIGTERM to running containers, then the stop sequence. False
+        when the task is already stopping."""
+        if self.last_status == "STOPPED" or self.desired_status == "STOPPED":
+            return False
+        self.stopped_outside = True
+        self.stop_code = stop_code
+        self.stopped_reason = reason or OUTSIDE_STOP_REASONS[stop_code]
+        if stop_code == "UserInitiated":
+            self.stopped_by_user = True
+            self.stop_reason = reason
+        if self.exec_mode:
+            # The layer signals the processes; their exit begins the sequence.
+            self.desired_status = "STOPPED"
+            self.stopping_at = at
+            if self.last_status == "RUNNING":
+                self.last_status = "DEACTIVATING"
+            return True
+        running = self.started_at is not None
+        self.sigterm_exit_pending = running
+        self._begin_stop(at, self.timing["sigterm_seconds"] if running else 0.0)
+        return True
+
+    def containers_exited(self, at):
+        """Exec mode: every process has exited (exit codes are set)."""
+        self._begin_stop(at)
+        self.advance(at)
 
     def _enter(self, status, at):
         self.last_status = status
@@ -180,7 +385,7 @@ class TaskRecord:
                     continue
                 self.exit_codes[name] = int(script.exit_codes.get(name, 0))
             self.container_reasons.update(script.container_reasons)
-        self._mark_stopped(at)
+        self._begin_stop(at)
 
     def _mark_stopped(self, at):
         self.last_status = "STOPPED"
@@ -191,24 +396,9 @@ class TaskRecord:
 
     def user_stop(self, reason, now):
         """StopTask: UserInitiated with the given reason."""
-        if self.last_status == "STOPPED" or self.stopped_by_user:
-            return False
-        self.stopped_by_user = True
-        self.stop_reason = reason
-        self.desired_status = "STOPPED"
-        self.stop_code = "UserInitiated"
-        self.stopped_reason = reason or "Task stopped by user"
-        if self.exec_mode:
-            self.stopping_at = now
-            return True
-        was_running = self.last_status in ("RUNNING",) + STOPPING_STATUSES
-        for name in self.container_arns:
-            if name in self.script.exit_codes:
-                self.exit_codes[name] = int(self.script.exit_codes[name])
-            elif was_running:
-                self.exit_codes[name] = 143  # SIGTERM from the agent.
-        self._mark_stopped(now)
-        return True
+        stopping = self.outside_stop(now, "UserInitiated", reason)
+        self.advance(now)
+        return stopping
 
     def essential_names(self):
         return [c["name"] for c in self.containers if c.get("essential", True)]
@@ -216,9 +406,9 @@ class TaskRecord:
     # -- rendering -----------------------------------------------------------
 
     def container_status(self):
-        if self.last_status == "STOPPED":
+        if self.last_status == "STOPPED" or self.execution_stopped_at:
             return "STOPPED"
-        if self.last_status in ("RUNNING",) + STOPPING_STATUSES:
+        if self.started_at is not None:
             return "RUNNING"
         return "PENDING"
 
@@ -246,9 +436,10 @@ class TaskRecord:
             task["startedAt"] = self.started_at
         if self.stopping_at is not None:
             task["stoppingAt"] = self.stopping_at
+        if self.execution_stopped_at is not None:
+            task["executionStoppedAt"] = self.execution_stopped_at
         if self.last_status == "STOPPED":
             task["stoppedAt"] = self.stopped_at
-            task["executionStoppedAt"] = self.stopped_at
         if self.stop_code is not None and (self.last_status == "STOPPED" or
                                            self.desired_status == "STOPPED"):
             task["stopCode"] = self.stop_code
@@ -288,7 +479,12 @@ class TaskRecord:
             "started_by": self.started_by,
             "client_token": self.client_token,
             "stopped_by_user": self.stopped_by_user,
+            "stopped_outside": self.stopped_outside,
             "stop_reason": self.stop_reason,
+            "stopping_at": self.stopping_at,
+            "execution_stopped_at": self.execution_stopped_at,
+            "stopped_at": self.stopped_at,
+            "visible": self.visible(time.time()),
             "stop_code": self.stop_code,
             "stopped_reason": self.stopped_reason,
             "exit_codes": dict(self.exit_codes),
@@ -337,6 +533,7 @@ class EcsLayer:
         self._log_groups_made = set()
         self._streams_made = set()
         self.model_violations = []
+        self.timing = timing_profile("test")
         self._stop = threading.Event()
         self._ticker = threading.Thread(target=self._tick_loop, daemon=True,
                                         name="ecs-lifecycle")
@@ -356,7 +553,52 @@ class EcsLayer:
             return [self._tasks[arn].summary() for arn in self._order]
 
     def leftover_tasks(self):
-        return [t for t in self.tasks() if t["lastStatus"] != "STOPPED"]
+        """Tasks still meant to run: one that is stopping (DEACTIVATING ...
+        DEPROVISIONING) reaches STOPPED on its own."""
+        return [t for t in self.tasks() if t["lastStatus"] != "STOPPED" and
+                t["desiredStatus"] != "STOPPED"]
+
+    # -- timing and stops from outside (wait side of #14) --------------------
+
+    def set_timing(self, timing):
+        """The default timing of the tasks started from now on: a TIMINGS
+        name or a dict of its keys."""
+        profile = timing_profile(timing)
+        with self._lock:
+            self.timing = profile
+
+    def stop_from_outside(self, task_arn, stop_code, reason=None):
+        """Stops a task now as the service scheduler, a Spot interruption or
+        a termination notice would (stop_code names which)."""
+        now = time.time()
+        with self._lock:
+            record = self._tasks.get(task_arn)
+            if record is None:
+                raise ValueError(f"unknown task {task_arn}")
+            record.advance(now)
+            stopping = record.outside_stop(now, stop_code, reason)
+            record.advance(now)
+        if stopping and record.exec_mode:
+            self._signal_exec(record)
+        return stopping
+
+    def _signal_exec(self, record):
+        for proc in record.processes.values():
+            _kill_group(proc, signal.SIGTERM)
+        threading.Timer(10.0, self._force_kill, (record,)).start()
+
+    def _hide_missing(self, response, now):
+        """DescribeTasks inside a task's MISSING window: in failures, as ECS
+        answers right after RunTask."""
+        tasks, failures = [], response.get("failures", [])
+        for task in response.get("tasks", []):
+            record = self._tasks.get(task.get("taskArn"))
+            if record is not None and not record.visible(now):
+                failures.append({"arn": record.arn, "reason": "MISSING"})
+            else:
+                tasks.append(task)
+        response["tasks"] = tasks
+        response["failures"] = failures
 
     def violation(self, text):
         with self._lock:
@@ -461,6 +703,7 @@ class EcsLayer:
             response = json.loads(body)
             with self._lock:
                 script = self._scripts.pop(0) if self._scripts else Script()
+                script.with_timing(self.timing)
             records = []
             for moto_task in response.get("tasks", []):
                 if strategy and not params.get("launchType"):
@@ -529,6 +772,7 @@ class EcsLayer:
                 if t.get("taskArn") in self._tasks else t
                 for t in response.get("tasks", [])
             ]
+            self._hide_missing(response, now)
         return self._checked("DescribeTasks", status, headers, response)
 
     def _stop_task(self, params, forward):
@@ -548,9 +792,7 @@ class EcsLayer:
                 self._log(f"task {record.id} stopped by user: "
                           f"{params.get('reason')!r}")
                 if record.exec_mode:
-                    for proc in record.processes.values():
-                        _kill_group(proc, signal.SIGTERM)
-                    threading.Timer(10.0, self._force_kill, (record,)).start()
+                    self._signal_exec(record)
             response["task"] = record.render(task)
         return self._checked("StopTask", status, headers, response)
 
@@ -585,11 +827,13 @@ class EcsLayer:
         if status != 200:
             return status, headers, body
         response = json.loads(body)
+        now = time.time()
         with self._lock:
             arns = []
             for arn in response.get("taskArns", []):
                 record = self._tasks.get(arn)
-                if record is not None and record.desired_status != effective:
+                if record is not None and (record.desired_status != effective
+                                           or not record.visible(now)):
                     continue
                 arns.append(arn)
             response["taskArns"] = arns
@@ -719,15 +963,16 @@ class EcsLayer:
         with record.log_lock:
             now = time.time()
             interval = record.script.log_interval
-            stopped = record.last_status == "STOPPED"
+            exited = record.execution_stopped_at is not None
             base_ms = int(record.started_at * 1000)
             for name, lines in record.script.log_lines.items():
                 sent = record.log_sent.get(name, 0)
-                if interval <= 0 or (stopped and not record.stopped_by_user):
+                if interval <= 0 or (exited and not record.stopped_outside):
                     due = len(lines)
-                elif stopped:
+                elif exited:
                     due = min(len(lines), int(
-                        (record.stopped_at - record.started_at) / interval) + 1)
+                        (record.execution_stopped_at - record.started_at) /
+                        interval) + 1)
                 else:
                     due = min(len(lines),
                               int((now - record.started_at) / interval) + 1)
@@ -744,7 +989,7 @@ class EcsLayer:
                     "message": lines[i]
                 } for i in range(sent, due)]
                 self.put_events(target, events, record.access_key)
-            if record.stopped_by_user:
+            if record.stopped_outside and exited:
                 for name, lines in record.script.log_lines.items():
                     record.log_sent[name] = len(lines)
 
@@ -849,7 +1094,7 @@ class EcsLayer:
                     reader.start()
                     readers.append(reader)
             with self._lock:
-                if not record.stopped_by_user:
+                if not record.stopped_outside:
                     record.last_status = "RUNNING"
                     record.started_at = time.time()
             self._log(f"task {record.id} running: "
@@ -879,7 +1124,7 @@ class EcsLayer:
             if record.stop_code is None:
                 record.stop_code = "EssentialContainerExited"
                 record.stopped_reason = DEFAULT_STOPPED_REASON
-            record._mark_stopped(time.time())
+            record.containers_exited(time.time())
         record.exec_done.set()
         self._log(f"task {record.id} stopped: {record.stop_code} "
                   f"exit codes {record.exit_codes}")

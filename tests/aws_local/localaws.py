@@ -613,6 +613,16 @@ class ControlHandler(http.server.BaseHTTPRequestHandler):
             layer.fail_next_run_tasks(args.get("count", 1), args.get(
                 "reason", ecs_layer.CAPACITY_REASON))
             return {}
+        if command == "timing":
+            if layer is None:
+                raise ValueError("the lifecycle layer is off (--no-lifecycle)")
+            layer.set_timing(args["timing"])
+            return {}
+        if command == "stop_from_outside":
+            if layer is None:
+                raise ValueError("the lifecycle layer is off (--no-lifecycle)")
+            return {"stopping": layer.stop_from_outside(
+                args["task_arn"], args["stop_code"], args.get("reason"))}
         if command == "tasks":
             return layer.tasks() if layer else []
         if command == "leftover_tasks":
@@ -714,6 +724,7 @@ def serve(args):
                       verbose=args.verbose)
         if proxy.layer is not None:
             ecs_layer.model_check.service_model("ecs")  # Load before serving.
+            proxy.layer.set_timing(args.timing)
         proxy_server = Server(("127.0.0.1", args.port), Handler)
         proxy_server.proxy = proxy
         control_server = Server(("127.0.0.1", 0), ControlHandler)
@@ -783,6 +794,10 @@ def main(argv=None):
                    help="RunTask really runs the command as a local process")
     s.add_argument("--no-lifecycle", action="store_true",
                    help="no ECS lifecycle layer: moto's own task behaviour")
+    s.add_argument("--timing", default="fargate",
+                   choices=sorted(ecs_layer.TIMINGS),
+                   help="ECS timing of new tasks: MISSING window after RunTask, "
+                        "stop sequence (ecs_layer.TIMINGS)")
     s.add_argument("--exec-cwd", default=None,
                    help="working directory of exec-mode tasks (default: cwd)")
     s.add_argument("--region", default="us-east-1")

@@ -60,9 +60,10 @@ class LocalAws:
     """
 
     def __init__(self, lifecycle=True, exec_mode=False, region="us-east-1",
-                 exec_cwd=None, verbose=False, start_timeout=60):
+                 exec_cwd=None, verbose=False, start_timeout=60, timing="test"):
         self.region = region
         self.lifecycle = lifecycle
+        self.timing = timing
         self.exec_mode = exec_mode
         self._allow_leftovers = False
         self._clients = {}
@@ -82,6 +83,8 @@ class LocalAws:
             command.append("--exec-mode")
         if exec_cwd:
             command += ["--exec-cwd", exec_cwd]
+        if lifecycle:  # a dict of ecs_layer.TIMINGS keys is set once started
+            command += ["--timing", timing if isinstance(timing, str) else "test"]
         if verbose:
             command.append("--verbose")
         started = time.time()
@@ -107,6 +110,8 @@ class LocalAws:
         self.secret_access_key = info["secret_access_key"]
         self.startup = dict(info["startup_seconds"],
                             wall=round(time.time() - started, 3))
+        if lifecycle and not isinstance(timing, str):
+            self.set_timing(timing)
 
     # -- lifetime ------------------------------------------------------------
 
@@ -249,7 +254,9 @@ class LocalAws:
                          stopped_reason="Essential container in task exited",
                          container_reasons=None, missing_exit_code=False,
                          fail_to_start=False, log_lines=None,
-                         log_interval=0.0):
+                         log_interval=0.0, missing_seconds=None,
+                         stop_sequence=None, sigterm_seconds=None,
+                         outside_stop=None):
         """Queues the lifecycle of the task(s) of the next RunTask: each
         (status, seconds) in turn, then STOPPED. exit_codes {"container":
         code} (others exit 0); missing_exit_code True (or a list of container
@@ -257,7 +264,14 @@ class LocalAws:
         and a CannotPullContainerError; log_lines {"container": [lines]} are
         written to its awslogs stream when it reaches RUNNING, or one every
         log_interval seconds from then (all before STOPPED is visible, unless
-        the task is stopped by StopTask first)."""
+        the task is stopped by StopTask first).
+
+        Timing (None: the instance's profile, see ecs_layer.TIMINGS):
+        missing_seconds of MISSING after RunTask; stop_sequence
+        [(DEACTIVATING|STOPPING|DEPROVISIONING, seconds)] after the
+        container's exit; sigterm_seconds for a running container to exit
+        when stopped; outside_stop {"stop_code", "after" (seconds from
+        RUNNING), "reason"?} stops it from outside then."""
         self._control("script_next_task", {
             "statuses": [list(s) for s in statuses],
             "exit_codes": exit_codes, "stop_code": stop_code,
@@ -265,7 +279,9 @@ class LocalAws:
             "container_reasons": container_reasons,
             "missing_exit_code": missing_exit_code,
             "fail_to_start": fail_to_start, "log_lines": log_lines,
-            "log_interval": log_interval
+            "log_interval": log_interval,
+            "missing_seconds": missing_seconds, "stop_sequence": stop_sequence,
+            "sigterm_seconds": sigterm_seconds, "outside_stop": outside_stop
         })
 
     def fail_next_run_tasks(self, count, reason=None):
@@ -283,6 +299,17 @@ class LocalAws:
         self.client("ecs").put_cluster_capacity_providers(
             cluster=cluster, capacityProviders=providers,
             defaultCapacityProviderStrategy=strategy)
+
+    def set_timing(self, timing):
+        """The default timing of tasks started from now on: "fargate",
+        "test", "instant" or a dict of ecs_layer.TIMINGS keys."""
+        self._control("timing", {"timing": timing})
+
+    def stop_from_outside(self, arn, stop_code, reason=None):
+        """Stops a task now as ECS would for stop_code (UserInitiated,
+        ServiceSchedulerInitiated, SpotInterruption, TerminationNotice)."""
+        return self._control("stop_from_outside", {
+            "task_arn": arn, "stop_code": stop_code, "reason": reason})["stopping"]
 
     def tasks(self):
         """Every task the layer started: arn, id, cluster, lastStatus,
@@ -528,6 +555,8 @@ class LocalAwsTestCase(unittest.TestCase):
     def setUp(self):
         super().setUp()
         self.aws.clear_faults()
+        if self.aws.lifecycle:
+            self.aws.set_timing(self.aws.timing)
         self.aws.reset_stats()
         self.aws.set_clock_offset(0)
 

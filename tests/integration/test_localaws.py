@@ -478,6 +478,9 @@ class FaultTest(harness.LocalAwsTestCase):
 
 
 class LifecycleTest(harness.LocalAwsTestCase):
+    # The orderly ECS these tests were written for; the MISSING window, the
+    # stop sequence and stops from outside are tested in test_wait_task_ecs.
+    aws_options = {"timing": "instant"}
 
     @classmethod
     def setUpClass(cls):
@@ -711,7 +714,7 @@ class LeftoverTest(unittest.TestCase):
 
 
 class ExecModeTest(harness.LocalAwsTestCase):
-    aws_options = {"exec_mode": True}
+    aws_options = {"exec_mode": True, "timing": "instant"}
 
     @classmethod
     def setUpClass(cls):
