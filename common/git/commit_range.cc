@@ -62,19 +62,24 @@ void MarkCommitMissing(CommitRange& range, const std::string& what) {
 }
 
 // A branch's first push: its own changes are those since it left the
-// default branch.
+// default branch; none when its tip is already on the default branch.
 void ResolveFirstPush(ToolRun& run, const GitRepo& repo, const EventRange& event,
                       CommitRange& range) {
   range.reason = RangeReason::kFirstPush;
-  if (!event.default_branch.empty()) {
+  const git_oid& head = range.head->commit;
+  bool default_branch_itself =
+      !event.default_branch.empty() && event.ref == "refs/heads/" + event.default_branch;
+  if (!event.default_branch.empty() && !default_branch_itself) {
     for (const std::string& ref :
          {"refs/remotes/origin/" + event.default_branch, "refs/heads/" + event.default_branch}) {
       auto tip = repo.ResolveCommit(ref);
       if (!tip) continue;
-      auto merge_base = repo.MergeBase(*tip, range.head->commit);
-      // The default branch's own first push has itself as merge base:
-      // that is still a diff against nothing.
-      if (merge_base && !git_oid_equal(&*merge_base, &range.head->commit)) {
+      auto merge_base = repo.MergeBase(*tip, head);
+      // With the pushed ref unknown, a tip on the default branch may be the
+      // default branch's own first push: diff against nothing, the safe side.
+      bool own_tip_unknown_ref =
+          merge_base && git_oid_equal(&*merge_base, &head) && event.ref.empty();
+      if (merge_base && !own_tip_unknown_ref) {
         SetBase(range, repo, *merge_base);
         run.log().Info("first push: diffing from the merge base with " + ref);
       }
@@ -82,6 +87,26 @@ void ResolveFirstPush(ToolRun& run, const GitRepo& repo, const EventRange& event
     }
   }
   if (!range.base) run.log().Info("first push: diffing against the empty tree");
+}
+
+// A pull request's own changes: from the merge base of its base and head
+// (git's base...head), as GitHub shows them.
+void ResolvePullRequest(ToolRun& run, const GitRepo& repo, const git_oid& base,
+                        CommitRange& range) {
+  auto merge_base = repo.MergeBase(base, range.head->commit);
+  if (!merge_base) {
+    MarkCommitMissing(range, repo.IsShallow() ? "the merge base of " + range.base_sha + " and " +
+                                                    range.head_sha + " is not in the shallow clone"
+                                              : range.base_sha + " and " + range.head_sha +
+                                                    " have no common history in the clone");
+    return;
+  }
+  if (!git_oid_equal(&*merge_base, &base)) {
+    run.log().Info("pull request: diffing from the merge base " + OidHex(*merge_base) +
+                   " of the base " + range.base_sha);
+  }
+  SetBase(range, repo, *merge_base);
+  range.reason = RangeReason::kDiff;
 }
 
 void ResolveFromEvent(ToolRun& run, const GitRepo& repo, const EventRange& event,
@@ -98,8 +123,35 @@ void ResolveFromEvent(ToolRun& run, const GitRepo& repo, const EventRange& event
                                  (event.forced ? " (force push)" : ""));
     return;
   }
+  if (event.kind == EventRange::Kind::kPullRequest) {
+    ResolvePullRequest(run, repo, *id, range);
+    return;
+  }
   SetBase(range, repo, *id);
   range.reason = RangeReason::kDiff;
+}
+
+// --base: a revision that does not resolve is bad input, unless it is a
+// commit id or the clone is shallow: then it is a commit the clone lacks.
+void ResolveExplicitBase(const GitRepo& repo, const std::string& rev, CommitRange& range) {
+  range.reason = RangeReason::kDiff;
+  if (auto id = repo.ResolveCommit(rev)) {
+    SetBase(range, repo, *id);
+    return;
+  }
+  if (!ParseOid(rev) && !repo.IsShallow()) {
+    throw UsageError("--base " + rev + " does not name a commit in the repository");
+  }
+  range.base_sha = ParseOid(rev) ? rev : "";
+  MarkCommitMissing(range, "--base " + rev + " is not in the clone");
+}
+
+// HEAD, or one clear line for a repository without commits.
+git_oid RequireHead(const GitRepo& repo) {
+  if (repo.HeadUnborn()) {
+    throw UsageError("the repository has no commits yet (HEAD is unborn): nothing to compare");
+  }
+  return RequireCommit(repo, "HEAD", "HEAD");
 }
 
 void ResolveFromParent(const GitRepo& repo, CommitRange& range) {
@@ -203,13 +255,12 @@ CommitRange ResolveCommitRange(ToolRun& run, const GitRepo& repo, const RangeOpt
     }
     range.head = ReadCommit(repo, *id);
   } else {
-    range.head = ReadCommit(repo, RequireCommit(repo, "HEAD", "HEAD"));
+    range.head = ReadCommit(repo, RequireHead(repo));
   }
   range.head_sha = OidHex(range.head->commit);
 
   if (opt.base) {
-    SetBase(range, repo, RequireCommit(repo, *opt.base, "--base"));
-    range.reason = RangeReason::kDiff;
+    ResolveExplicitBase(repo, *opt.base, range);
     return range;
   }
   if (opt.base_from) {

@@ -2,7 +2,9 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstring>
+#include <fstream>
 
 #include "common/base/error.h"
 #include "common/git/glob.h"
@@ -210,22 +212,68 @@ GitRepo GitRepo::Open(const std::string& path) {
   if (git_repository_open_ext(&repo, path.c_str(), 0, nullptr) != 0) {
     throw UsageError("--repo " + path + ": not a git repository (" + LastGitError() + ")");
   }
-  return GitRepo(std::move(library), GitRepositoryPtr(repo));
+  GitRepo opened(std::move(library), GitRepositoryPtr(repo));
+  opened.ReadShallowList();
+  return opened;
 }
+
+// git's shallow list: one full hex id per line, the commits whose parents
+// the clone was cut off from. libgit2 1.5 ignores it (the parents read as
+// absent objects), 1.7 grafts them away (the commits read as roots): reading
+// it ourselves gives one answer under both.
+void GitRepo::ReadShallowList() {
+  std::ifstream in(std::string(git_repository_path(repo_.get())) + "shallow");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (auto id = ParseOid(line)) shallow_.push_back(*id);
+  }
+  std::sort(shallow_.begin(), shallow_.end(),
+            [](const git_oid& a, const git_oid& b) { return git_oid_cmp(&a, &b) < 0; });
+}
+
+bool GitRepo::IsShallowBoundary(const git_oid& commit) const {
+  return std::binary_search(
+      shallow_.begin(), shallow_.end(), commit,
+      [](const git_oid& a, const git_oid& b) { return git_oid_cmp(&a, &b) < 0; });
+}
+
+bool GitRepo::HeadUnborn() const { return git_repository_head_unborn(repo_.get()) == 1; }
+
+namespace {
+// Errors that mean "no such commit", as opposed to "cannot read it".
+bool IsNotFound(int code) {
+  return code == GIT_ENOTFOUND || code == GIT_EINVALIDSPEC || code == GIT_EAMBIGUOUS ||
+         code == GIT_EPEEL || code == GIT_EUNBORNBRANCH;
+}
+}  // namespace
 
 std::optional<git_oid> GitRepo::ResolveCommit(const std::string& rev) const {
   git_object* obj = nullptr;
-  if (git_revparse_single(&obj, repo_.get(), rev.c_str()) != 0) return std::nullopt;
+  if (int code = git_revparse_single(&obj, repo_.get(), rev.c_str()); code != 0) {
+    if (IsNotFound(code)) return std::nullopt;
+    throw Error("cannot read " + rev + ": " + LastGitError());
+  }
   GitObjectPtr holder(obj);
   git_object* commit = nullptr;
-  if (git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) != 0) return std::nullopt;
+  if (int code = git_object_peel(&commit, obj, GIT_OBJECT_COMMIT); code != 0) {
+    if (IsNotFound(code) || code == GIT_EINVALID) return std::nullopt;
+    throw Error("cannot read " + rev + ": " + LastGitError());
+  }
   GitObjectPtr commit_holder(commit);
   return *git_object_id(commit);
 }
 
 bool GitRepo::HasCommit(const git_oid& id) const {
+  git_odb* raw_odb = nullptr;
+  if (git_repository_odb(&raw_odb, repo_.get()) != 0) {
+    throw Error("cannot open the object database: " + LastGitError());
+  }
+  GitOdbPtr odb(raw_odb);
+  if (!git_odb_exists(odb.get(), &id)) return false;
   git_commit* commit = nullptr;
-  if (git_commit_lookup(&commit, repo_.get(), &id) != 0) return false;
+  if (git_commit_lookup(&commit, repo_.get(), &id) != 0) {
+    throw Error("cannot read commit " + OidHex(id) + ": " + LastGitError());
+  }
   git_commit_free(commit);
   return true;
 }
@@ -237,7 +285,13 @@ std::optional<git_oid> GitRepo::FirstParent(const git_oid& id, bool* missing) co
     throw Error("cannot read commit " + OidHex(id) + ": " + LastGitError());
   }
   GitCommitPtr commit(raw);
-  // A shallow clone's boundary commit lists a parent that is not there.
+  // A shallow clone's boundary commit lists a parent that is not there (and
+  // that libgit2 1.7 hides): its raw header still names it.
+  if (IsShallowBoundary(id)) {
+    std::string_view header = git_commit_raw_header(commit.get());
+    *missing = header.find("\nparent ") != std::string_view::npos;
+    return std::nullopt;
+  }
   if (git_commit_parentcount(commit.get()) == 0) return std::nullopt;
   git_oid parent = *git_commit_parent_id(commit.get(), 0);
   if (!HasCommit(parent)) {
@@ -249,8 +303,16 @@ std::optional<git_oid> GitRepo::FirstParent(const git_oid& id, bool* missing) co
 
 std::optional<git_oid> GitRepo::MergeBase(const git_oid& a, const git_oid& b) const {
   git_oid out;
-  if (git_merge_base(&out, repo_.get(), &a, &b) != 0) return std::nullopt;
-  return out;
+  int code = git_merge_base(&out, repo_.get(), &a, &b);
+  if (code == 0) return out;
+  if (code == GIT_ENOTFOUND) return std::nullopt;
+  // libgit2 1.5 walks into a shallow clone's cut-off parents and fails to
+  // read them: no merge base in the history the clone holds.
+  if (IsShallow() && git_error_last() && git_error_last()->klass == GIT_ERROR_ODB) {
+    return std::nullopt;
+  }
+  throw Error("cannot compute the merge base of " + OidHex(a) + " and " + OidHex(b) + ": " +
+              LastGitError());
 }
 
 git_oid GitRepo::CommitTree(const git_oid& id) const {
