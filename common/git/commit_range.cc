@@ -1,6 +1,7 @@
 #include "common/git/commit_range.h"
 
 #include "common/base/error.h"
+#include "common/github/github_api.h"
 #include "common/github/github_event.h"
 
 namespace ecsmig {
@@ -146,6 +147,47 @@ void ResolveExplicitBase(const GitRepo& repo, const std::string& rev, CommitRang
   MarkCommitMissing(range, "--base " + rev + " is not in the clone");
 }
 
+// The environment's last successful deployment. Whatever keeps it from being
+// known (no token, GitHub refusing, rate limits, the commit not in the
+// clone) is a missing base: never an older deployment, never a guess.
+void ResolveFromDeployment(ToolRun& run, const GitRepo& repo, const std::string& environment,
+                           CommitRange& range) {
+  std::optional<Deployment> deployment;
+  try {
+    GitHubApiConfig config = GitHubApiConfigFromEnv(run.ctx().env, run.log());
+    GitHubApi api(config, run.ctx().http(), run.ctx().clock, run.ctx().random, run.log());
+    deployment = LastSuccessfulDeployment(api, environment);
+  } catch (const Error& e) {
+    MarkMissing(range, "cannot learn the last successful deployment to environment '" +
+                           environment + "': " + e.what());
+    return;
+  }
+  if (!deployment) {
+    range.reason = RangeReason::kFirstDeployment;
+    run.log().Info("environment '" + environment +
+                   "' has no successful deployment yet: diffing against the empty tree");
+    return;
+  }
+  range.deployment_id = std::to_string(deployment->id);
+  range.base_sha = deployment->sha;
+  auto id = ParseOid(deployment->sha);
+  if (!id) {
+    MarkMissing(range, "deployment " + range.deployment_id + " names '" + deployment->sha +
+                           "', not a commit id");
+    return;
+  }
+  if (!repo.HasCommit(*id)) {
+    MarkCommitMissing(range, "the commit " + deployment->sha + " of deployment " +
+                                 range.deployment_id + " to '" + environment +
+                                 "' is not in the clone");
+    return;
+  }
+  run.log().Info("environment '" + environment + "': last successful deployment " +
+                 range.deployment_id + " at " + deployment->sha);
+  SetBase(range, repo, *id);
+  range.reason = RangeReason::kDeployment;
+}
+
 // HEAD, or one clear line for a repository without commits.
 git_oid RequireHead(const GitRepo& repo) {
   if (repo.HeadUnborn()) {
@@ -264,7 +306,8 @@ CommitRange ResolveCommitRange(ToolRun& run, const GitRepo& repo, const RangeOpt
     return range;
   }
   if (opt.base_from) {
-    throw Error("--base-from deployment is not implemented yet");
+    ResolveFromDeployment(run, repo, *opt.environment, range);
+    return range;
   }
   if (event.kind != EventRange::Kind::kNone) {
     ResolveFromEvent(run, repo, event, range);

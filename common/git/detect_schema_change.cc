@@ -251,6 +251,9 @@ ToolSpec DetectSchemaChangeSpec() {
   ToolSpec spec;
   spec.name = kTool;
   spec.summary = "Decide whether a commit range changed database schema or migration files";
+  spec.verbose_help =
+      "more detail: every changed file and, with --base-from deployment, each GitHub API "
+      "request (method, URL and status; never the token)";
   spec.add_options = [](cxxopts::Options& options) {
     AddRangeOptions(options);
     options.add_options()("paths",
