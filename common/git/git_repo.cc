@@ -1,10 +1,13 @@
 #include "common/git/git_repo.h"
 
 #include <dlfcn.h>
+#include <git2/sys/odb_backend.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 
 #include "common/base/error.h"
 #include "common/git/glob.h"
@@ -206,6 +209,74 @@ std::optional<git_oid> ParseOid(std::string_view hex) {
   return oid;
 }
 
+namespace {
+
+// libgit2 up to 1.9 inflates a truncated loose object forever (libgit2
+// issue #7342: Z_BUF_ERROR read as "try again" with no input left). An
+// object database backend tried before the loose one inflates each loose
+// object it is asked for once, fully, and fails the read when the stream
+// is truncated or corrupt; otherwise it passes, and libgit2 reads as usual.
+// Only loose objects cost a second inflate (a fresh clone's are packed).
+struct LooseObjectCheck {
+  git_odb_backend parent;
+  std::string objects_dir;  // ends with '/'
+};
+
+// 0 when the loose object of `id` is absent or inflates to its end.
+int CheckLooseObject(git_odb_backend* backend, const git_oid* id) {
+  auto* self = reinterpret_cast<LooseObjectCheck*>(backend);
+  std::string hex = OidHex(*id);
+  std::ifstream in(self->objects_dir + hex.substr(0, 2) + "/" + hex.substr(2), std::ios::binary);
+  if (!in) return 0;
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  z_stream zs{};
+  if (inflateInit(&zs) != Z_OK) return 0;
+  zs.next_in = reinterpret_cast<Bytef*>(data.data());
+  zs.avail_in = static_cast<uInt>(data.size());
+  unsigned char scratch[16384];
+  int code = Z_OK;
+  while (code == Z_OK) {
+    zs.next_out = scratch;
+    zs.avail_out = sizeof scratch;
+    code = inflate(&zs, Z_NO_FLUSH);
+  }
+  inflateEnd(&zs);
+  if (code == Z_STREAM_END) return 0;
+  std::string message = "object " + hex + " is truncated or corrupt (loose object)";
+  git_error_set_str(GIT_ERROR_ODB, message.c_str());
+  return GIT_ERROR;
+}
+
+int CheckBeforeRead(void**, size_t*, git_object_t*, git_odb_backend* backend, const git_oid* id) {
+  int code = CheckLooseObject(backend, id);
+  return code ? code : GIT_PASSTHROUGH;
+}
+
+int CheckBeforeReadHeader(size_t*, git_object_t*, git_odb_backend* backend, const git_oid* id) {
+  int code = CheckLooseObject(backend, id);
+  return code ? code : GIT_PASSTHROUGH;
+}
+
+void FreeLooseObjectCheck(git_odb_backend* backend) {
+  delete reinterpret_cast<LooseObjectCheck*>(backend);
+}
+
+void InstallLooseObjectCheck(git_repository* repo) {
+  git_odb* raw_odb = nullptr;
+  if (git_repository_odb(&raw_odb, repo) != 0) return;
+  GitOdbPtr odb(raw_odb);
+  auto* check = new LooseObjectCheck();
+  git_odb_init_backend(&check->parent, GIT_ODB_BACKEND_VERSION);
+  check->parent.read = CheckBeforeRead;
+  check->parent.read_header = CheckBeforeReadHeader;
+  check->parent.free = FreeLooseObjectCheck;
+  check->objects_dir = std::string(git_repository_commondir(repo)) + "objects/";
+  // Above the packed (2) and loose (1) backends: asked first.
+  if (git_odb_add_backend(odb.get(), &check->parent, 100) != 0) delete check;
+}
+
+}  // namespace
+
 GitRepo GitRepo::Open(const std::string& path) {
   auto library = std::make_shared<GitLibrary>();
   git_repository* repo = nullptr;
@@ -213,6 +284,7 @@ GitRepo GitRepo::Open(const std::string& path) {
     throw UsageError("--repo " + path + ": not a git repository (" + LastGitError() + ")");
   }
   GitRepo opened(std::move(library), GitRepositoryPtr(repo));
+  InstallLooseObjectCheck(opened.raw());
   opened.ReadShallowList();
   return opened;
 }
