@@ -156,7 +156,7 @@ void ResolveFromDeployment(ToolRun& run, const GitRepo& repo, const std::string&
   try {
     GitHubApiConfig config = GitHubApiConfigFromEnv(run.ctx().env, run.log());
     GitHubApi api(config, run.ctx().http(), run.ctx().clock, run.ctx().random, run.log());
-    deployment = LastSuccessfulDeployment(api, environment);
+    deployment = LastSuccessfulDeployment(api, environment, range.head_sha);
   } catch (const Error& e) {
     MarkMissing(range, "cannot learn the last successful deployment to environment '" +
                            environment + "': " + e.what());

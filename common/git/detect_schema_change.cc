@@ -12,6 +12,7 @@
 #include "common/git/git_repo.h"
 #include "common/git/glob.h"
 #include "common/git/prisma_policy.h"
+#include "common/github/markdown.h"
 
 namespace ecsmig {
 namespace {
@@ -109,15 +110,20 @@ std::string ShortSha(const std::string& sha) {
 void WriteSummary(ToolRun& run, const CommitRange& range, const std::vector<std::string>& files,
                   const PolicyReport& report, const std::string& decision) {
   if (!run.summary().enabled()) return;
+  // Long lists are capped, each the same way: a summary is read, not parsed.
   constexpr size_t kMaxRows = 50;
   std::string md = "### detect-schema-change\n\n";
-  md += "**" + MarkdownEscape(decision) + "**\n\n";
+  md += "**" + MarkdownText(decision) + "**\n\n";
   md += "Range `" + ShortSha(range.base_sha) + "..." + ShortSha(range.head_sha) + "` (reason: `" +
-        RangeReasonName(range.reason) + "`)\n\n";
+        RangeReasonName(range.reason) + "`)" +
+        (range.deployment_id.empty()
+             ? ""
+             : ", from the last successful deployment `" + range.deployment_id + "`") +
+        "\n\n";
   if (!files.empty()) {
     md += "| Changed file |\n|---|\n";
     for (size_t i = 0; i < files.size() && i < kMaxRows; ++i) {
-      md += "| " + MarkdownEscape(files[i]) + " |\n";
+      md += "| " + MarkdownText(files[i]) + " |\n";
     }
     if (files.size() > kMaxRows) {
       md += "| … and " + std::to_string(files.size() - kMaxRows) + " more |\n";
@@ -127,17 +133,19 @@ void WriteSummary(ToolRun& run, const CommitRange& range, const std::vector<std:
   auto list = [&](const char* label, const std::vector<std::string>& names) {
     if (names.empty()) return;
     md += std::string("- ") + label + ": ";
-    for (size_t i = 0; i < names.size(); ++i) {
-      md += (i ? ", " : "") + MarkdownEscape(names[i]);
+    for (size_t i = 0; i < names.size() && i < kMaxRows; ++i) {
+      md += (i ? ", " : "") + MarkdownText(names[i]);
     }
+    if (names.size() > kMaxRows)
+      md += " … and " + std::to_string(names.size() - kMaxRows) + " more";
     md += "\n";
   };
   list("New migrations", report.new_migrations);
   list("Edited migrations", report.modified_migrations);
   list("Deleted or renamed migrations", report.deleted_migrations);
   for (const PolicyFinding& f : report.findings) {
-    md += std::string("- ") + (f.error ? "❌ " : "⚠️ ") + MarkdownEscape(f.message) +
-          (f.file.empty() ? "" : " (" + MarkdownEscape(f.file) + ")") + "\n";
+    md += std::string("- ") + (f.error ? "❌ " : "⚠️ ") + MarkdownText(f.message) +
+          (f.file.empty() ? "" : " (" + MarkdownText(f.file) + ")") + "\n";
   }
   md += "\n";
   run.summary().Append(md);

@@ -69,7 +69,26 @@ TEST_F(DetectTest, ReportsMatchingFilesAndFacts) {
   EXPECT_EQ(o["reason"], "diff");
   EXPECT_EQ(o["new_migrations"], "001_b");
   EXPECT_EQ(o["schema_changed"], "true");
-  EXPECT_NE(fs_.files["/gh/summary"].find("prisma/schema.prisma"), std::string::npos);
+  EXPECT_NE(fs_.files["/gh/summary"].find("prisma\\/schema\\.prisma"), std::string::npos);
+}
+
+TEST_F(DetectTest, SummaryCapsListsAndEscapesNames) {
+  Write("a", "1");
+  Commit();
+  std::string base = RevParse("HEAD");
+  for (int i = 0; i < 60; ++i) {
+    Write("prisma/migrations/" + std::to_string(100 + i) + "_m/migration.sql", "A;\n");
+  }
+  Write("prisma/migrations/999_[x](http:e.vil)\xff/migration.sql", "A;\n");
+  Commit();
+  ASSERT_EQ(Run({"--base", base}), 0) << err_.str();
+  const std::string& md = fs_.files["/gh/summary"];
+  EXPECT_NE(md.find("| … and 11 more |"), std::string::npos) << md;
+  EXPECT_NE(md.find(", 149\\_m … and 11 more\n"), std::string::npos) << md;
+  EXPECT_EQ(md.find("[x]"), std::string::npos) << md;
+  EXPECT_EQ(md.find("\xff"), std::string::npos);
+  EXPECT_EQ(Outputs()["new_migrations"].find("999_[x](http:e.vil)\xff"), 1u + 60 * 6 - 1)
+      << Outputs()["new_migrations"];
 }
 
 TEST_F(DetectTest, PolicyViolationExitsFourButStillWritesOutputs) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <set>
 
 namespace ecsmig {
 namespace {
@@ -214,8 +215,10 @@ void GitHubApi::ForEachItem(const std::string& path,
   }
 }
 
-std::optional<Deployment> LastSuccessfulDeployment(GitHubApi& api, const std::string& environment) {
+std::optional<Deployment> LastSuccessfulDeployment(GitHubApi& api, const std::string& environment,
+                                                   const std::string& head_sha) {
   std::optional<Deployment> found;
+  std::set<std::string> failed_shas;  // commits with a failed deployment newer than the walk
   api.ForEachItem(
       "/deployments?environment=" + QueryEncode(environment) + "&per_page=100",
       [&](const nlohmann::json& item) {
@@ -229,6 +232,7 @@ std::optional<Deployment> LastSuccessfulDeployment(GitHubApi& api, const std::st
         if (item.contains("created_at") && item["created_at"].is_string()) {
           deployment.created_at = item["created_at"].get<std::string>();
         }
+        if (deployment.sha == head_sha) return true;
         // Statuses come newest first: the first is the deployment's state now.
         std::string state;
         api.ForEachItem("/deployments/" + std::to_string(deployment.id) + "/statuses?per_page=1",
@@ -237,7 +241,8 @@ std::optional<Deployment> LastSuccessfulDeployment(GitHubApi& api, const std::st
                           state = status["state"].get<std::string>();
                           return false;
                         });
-        if (state != "success") return true;
+        if (state == "failure" || state == "error") failed_shas.insert(deployment.sha);
+        if (state != "success" || failed_shas.count(deployment.sha)) return true;
         found = deployment;
         return false;
       });

@@ -99,8 +99,15 @@ struct Deployment {
 
 // The newest deployment to `environment` whose latest status is `success`
 // (an in-progress, queued, failed or inactive one is passed over), or nullopt
-// when the environment has none. Throws GitHubApiError when GitHub cannot
-// tell, including when max_pages did not reach one.
-std::optional<Deployment> LastSuccessfulDeployment(GitHubApi& api, const std::string& environment);
+// when the environment has none. Every job of a workflow run that names the
+// environment makes a deployment, so two more are passed over, each on the
+// side of running a migration rather than skipping one:
+//  - deployments of `head_sha` (the current run's other jobs, or a re-run);
+//  - a success whose commit has a newer deployment that failed (a build job
+//    succeeded, then the migration job of the same run failed).
+// Throws GitHubApiError when GitHub cannot tell, including when max_pages
+// did not reach an answer.
+std::optional<Deployment> LastSuccessfulDeployment(GitHubApi& api, const std::string& environment,
+                                                   const std::string& head_sha);
 
 }  // namespace ecsmig

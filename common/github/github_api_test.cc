@@ -73,7 +73,7 @@ TEST_F(GitHubApiTest, NewestDeploymentWhoseLatestStatusIsSuccess) {
   http_.Respond(200, Deployments(Item(1, 'a')));
   http_.Respond(200, Status("success"));
   GitHubApi api = Api();
-  auto found = LastSuccessfulDeployment(api, "prod env");
+  auto found = LastSuccessfulDeployment(api, "prod env", "");
   ASSERT_TRUE(found);
   EXPECT_EQ(found->id, 1);
   EXPECT_EQ(found->sha, std::string(40, 'a'));
@@ -84,23 +84,38 @@ TEST_F(GitHubApiTest, NewestDeploymentWhoseLatestStatusIsSuccess) {
   EXPECT_EQ(err_.str().find(kToken), std::string::npos) << err_.str();
 }
 
+TEST_F(GitHubApiTest, PassesOverTheHeadAndCommitsWhoseLaterDeploymentFailed) {
+  // Newest first: this run's build job (head, success), the previous run's
+  // migration job (b, failure) and build job (b, success), then a.
+  http_.Respond(200, Deployments(Item(5, 'h') + "," + Item(4, 'b') + "," + Item(3, 'b') + "," +
+                                 Item(2, 'a')));
+  http_.Respond(200, Status("failure"));
+  http_.Respond(200, Status("success"));
+  http_.Respond(200, Status("success"));
+  GitHubApi api = Api();
+  auto found = LastSuccessfulDeployment(api, "prod", std::string(40, 'h'));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, 2);
+  EXPECT_EQ(http_.requests().size(), 4u);  // the head's statuses are never asked for
+}
+
 TEST_F(GitHubApiTest, NoSuccessfulDeploymentIsNullopt) {
   http_.Respond(200, Deployments(Item(2, 'b')));
   http_.Respond(200, "[]");  // no status yet
   GitHubApi api = Api();
-  EXPECT_FALSE(LastSuccessfulDeployment(api, "prod"));
+  EXPECT_FALSE(LastSuccessfulDeployment(api, "prod", ""));
   http_.Respond(200, "[]");
-  EXPECT_FALSE(LastSuccessfulDeployment(api, "prod"));
+  EXPECT_FALSE(LastSuccessfulDeployment(api, "prod", ""));
 }
 
 TEST_F(GitHubApiTest, RetriesServerErrorsThenGivesUp) {
   http_.Respond(502, "bad gateway").Fail().Respond(200, "[]");
   GitHubApi api = Api();
-  EXPECT_FALSE(LastSuccessfulDeployment(api, "prod"));
+  EXPECT_FALSE(LastSuccessfulDeployment(api, "prod", ""));
   EXPECT_EQ(http_.requests().size(), 3u);
   for (int i = 0; i < config_.max_attempts; ++i) http_.Respond(503, "");
   try {
-    LastSuccessfulDeployment(api, "prod");
+    LastSuccessfulDeployment(api, "prod", "");
     FAIL();
   } catch (const GitHubApiError& e) {
     EXPECT_EQ(e.status(), 503);
@@ -116,7 +131,7 @@ TEST_F(GitHubApiTest, RateLimitWaitsWhatGitHubAsks) {
   http_.Respond(429, "", {{"retry-after", "2"}});
   http_.Respond(200, "[]");
   GitHubApi api = Api();
-  EXPECT_FALSE(LastSuccessfulDeployment(api, "prod"));
+  EXPECT_FALSE(LastSuccessfulDeployment(api, "prod", ""));
   EXPECT_EQ(clock_.total_slept(), std::chrono::seconds(6 + 2));
 }
 
@@ -124,7 +139,7 @@ TEST_F(GitHubApiTest, RateLimitBeyondMaxWaitIsExhausted) {
   http_.Respond(403, "", {{"x-ratelimit-remaining", "0"}, {"retry-after", "3600"}});
   GitHubApi api = Api();
   try {
-    LastSuccessfulDeployment(api, "prod");
+    LastSuccessfulDeployment(api, "prod", "");
     FAIL();
   } catch (const GitHubApiError& e) {
     EXPECT_NE(std::string(e.what()).find("rate limit exhausted"), std::string::npos);
@@ -137,7 +152,7 @@ TEST_F(GitHubApiTest, RefusalsAreNotRetriedAndSayWhy) {
     http_.Respond(status, R"({"message":"Bad\ncredentials"})");
     GitHubApi api = Api();
     try {
-      LastSuccessfulDeployment(api, "prod");
+      LastSuccessfulDeployment(api, "prod", "");
       FAIL() << status;
     } catch (const GitHubApiError& e) {
       EXPECT_EQ(e.status(), status);
@@ -154,16 +169,16 @@ TEST_F(GitHubApiTest, NeverFollowsLinksToAnotherHost) {
                 {{"Link", "<https://evil.example/steal>; rel=\"next\""}});
   http_.Respond(200, Status("failure"));
   GitHubApi api = Api();
-  EXPECT_THROW(LastSuccessfulDeployment(api, "prod"), GitHubApiError);
+  EXPECT_THROW(LastSuccessfulDeployment(api, "prod", ""), GitHubApiError);
   EXPECT_EQ(http_.requests().size(), 2u);
 }
 
 TEST_F(GitHubApiTest, MalformedAnswersAreErrors) {
   http_.Respond(200, R"({"not":"an array"})");
   GitHubApi api = Api();
-  EXPECT_THROW(LastSuccessfulDeployment(api, "prod"), GitHubApiError);
+  EXPECT_THROW(LastSuccessfulDeployment(api, "prod", ""), GitHubApiError);
   http_.Respond(200, R"([{"id":"x","sha":"a"}])");
-  EXPECT_THROW(LastSuccessfulDeployment(api, "prod"), GitHubApiError);
+  EXPECT_THROW(LastSuccessfulDeployment(api, "prod", ""), GitHubApiError);
 }
 
 }  // namespace

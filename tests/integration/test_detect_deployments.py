@@ -88,6 +88,15 @@ class DeploymentTest(ToolTestCase):
         self.assertEqual(out["base"], self.c1)
         self.assertEqual(out["new_migrations"], "002_b")
 
+    def test_a_run_whose_build_job_succeeded_and_migration_failed(self):
+        # Every job naming the environment makes a deployment.
+        self.gh.deploy(ENV, self.c1, ["success"])
+        self.gh.deploy(ENV, self.c2, ["in_progress", "success"])  # build job
+        self.gh.deploy(ENV, self.c2, ["in_progress", "failure"])  # migrate job
+        self.gh.deploy(ENV, self.c3, ["in_progress", "success"])  # this run's build job
+        out, _, _ = self.detect()
+        self.assertEqual((out["base"], out["new_migrations"]), (self.c1, "002_b"))
+
     def test_failed_last_deployment_keeps_the_migration_pending(self):
         self.gh.deploy(ENV, self.c1, ["success"])
         self.gh.deploy(ENV, self.c2, ["in_progress", "failure"])
@@ -95,7 +104,7 @@ class DeploymentTest(ToolTestCase):
         out, _, summary = self.detect()
         self.assertEqual((out["changed"], out["base"], out["new_migrations"]),
                          ("true", self.c1, "002_b"))
-        self.assertIn("002_b", summary)
+        self.assertIn("002\\_b", summary)  # Markdown-escaped
 
     def test_fixing_a_migration_that_never_applied_is_not_an_edit(self):
         self.gh.deploy(ENV, self.c1, ["success"])

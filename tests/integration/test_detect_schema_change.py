@@ -438,7 +438,7 @@ class PolicyTest(ToolTestCase):
         self.assertEqual(out["schema_changed"], "true")
         self.assertNotIn("::error", err)
         self.assertNotIn("::warning", err)
-        self.assertIn("20240301000000_c", summary)
+        self.assertIn("20240301000000\\_c", summary)  # Markdown-escaped
 
     def test_editing_an_applied_migration_fails(self):
         repo, base = self.base_repo()
