@@ -13,10 +13,17 @@
 //   if (range.base_missing) { ... fail safe: changed=true, reason=missing-base }
 //   else diff range.base->tree (nullopt: the empty tree) .. range.head->tree
 //
-// Where the base comes from, in order: --base (base_source=flag); else
-// --base-from deployment (the environment's last successful deployment);
-// else the GitHub event ($GITHUB_EVENT_NAME / $GITHUB_EVENT_PATH); else the
-// head's first parent.
+// The head: --head, else the event's head sha (not HEAD: a checkout of
+// refs/pull/N/merge judges the same commits), else HEAD.
+// The base, in order: --base (base_source=flag); else --base-from
+// deployment (the environment's last successful GitHub deployment, see
+// common/github/github_api.h; any failure to learn it is base_missing); else
+// the GitHub event ($GITHUB_EVENT_NAME / $GITHUB_EVENT_PATH): push
+// before..after (a first push: the merge base with the default branch),
+// pull_request(_target) the merge base of base and head (the branch's own
+// changes, git's base...head), merge_group base..head; else HEAD's parent.
+// A commit the clone lacks (shallow clone, recognised from its shallow list;
+// force push) is base_missing; an object that cannot be read throws Error.
 #pragma once
 
 #include <git2.h>
