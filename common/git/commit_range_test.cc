@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/base/error.h"
+#include "common/testing/fake_http.h"
 #include "common/testing/memory_filesystem.h"
 #include "common/testing/scratch_repo.h"
 
@@ -22,12 +23,25 @@ RangeOptions Parse(std::vector<std::string> argv) {
   return ParseRangeOptions(result);
 }
 
+// Hands the run a client that forwards to the test's FakeHttpClient.
+class ForwardingHttp : public HttpClient {
+ public:
+  explicit ForwardingHttp(FakeHttpClient& fake) : fake_(fake) {}
+  HttpResponse Send(const HttpRequest& request, const HttpOptions& options) override {
+    return fake_.Send(request, options);
+  }
+
+ private:
+  FakeHttpClient& fake_;
+};
+
 class CommitRangeTest : public ::testing::Test {
  protected:
   CommitRange Resolve(RangeOptions opt = {}) {
     opt.repo = repo_.dir();
     err_.str("");
-    ToolContext ctx(env_, clock_, fs_, random_, out_, err_, nullptr);
+    ToolContext ctx(env_, clock_, fs_, random_, out_, err_,
+                    [this] { return std::make_unique<ForwardingHttp>(http_); });
     ToolRun run("t", ctx, "", Verbosity::kNormal);
     GitRepo repo = GitRepo::Open(opt.repo);
     return ResolveCommitRange(run, repo, opt);
@@ -43,6 +57,7 @@ class CommitRangeTest : public ::testing::Test {
   }
 
   ScratchRepo repo_;
+  FakeHttpClient http_;
   MapEnvironment env_;
   FakeClock clock_;
   MemoryFileSystem fs_;
@@ -116,6 +131,64 @@ TEST_F(CommitRangeTest, EventBaseMissingFromClone) {
   EXPECT_STREQ(RangeReasonName(r.reason), "missing-base");
   EXPECT_EQ(r.base_sha, gone);
   EXPECT_NE(r.missing_cause.find(gone), std::string::npos);
+}
+
+TEST_F(CommitRangeTest, PullRequestIsTheBranchOwnChangesFromTheMergeBase) {
+  repo_.Write("a", "1");
+  repo_.Commit();
+  std::string cut = repo_.RevParse("HEAD");
+  repo_.Git("checkout -q -b feature");
+  repo_.Write("f", "1");
+  repo_.Commit();
+  std::string head = repo_.RevParse("HEAD");
+  repo_.Git("checkout -q main");
+  repo_.Write("m", "1");
+  repo_.Commit();
+  Event("pull_request_target", PullRequest(repo_.RevParse("main"), head));
+  CommitRange r = Resolve();
+  EXPECT_EQ(r.base_sha, cut);
+  EXPECT_EQ(r.head_sha, head);
+  EXPECT_EQ(r.reason, RangeReason::kDiff);
+}
+
+TEST_F(CommitRangeTest, BaseFromTheLastSuccessfulDeployment) {
+  repo_.Write("a", "1");
+  repo_.Commit();
+  std::string deployed = repo_.RevParse("HEAD");
+  repo_.Write("a", "2");
+  repo_.Commit();
+  env_.Set("GITHUB_TOKEN", "ghs_unitTestToken1");
+  env_.Set("GITHUB_REPOSITORY", "o/r");
+  http_.Respond(200, R"([{"id":7,"sha":")" + deployed + R"("}])");
+  http_.Respond(200, R"([{"state":"success"}])");
+  RangeOptions opt;
+  opt.base_from = "deployment";
+  opt.environment = "prod";
+  CommitRange r = Resolve(opt);
+  EXPECT_EQ(r.reason, RangeReason::kDeployment);
+  EXPECT_EQ(r.base_source, BaseSource::kDeployment);
+  EXPECT_EQ(r.base_sha, deployed);
+  EXPECT_EQ(r.deployment_id, "7");
+  // GitHub refusing is a missing base naming the cause, never an error.
+  http_.Respond(401, R"({"message":"Bad credentials"})");
+  r = Resolve(opt);
+  EXPECT_TRUE(r.base_missing);
+  EXPECT_NE(r.missing_cause.find("Bad credentials"), std::string::npos) << r.missing_cause;
+  // Nothing deployed yet: the empty tree.
+  http_.Respond(200, "[]");
+  r = Resolve(opt);
+  EXPECT_EQ(r.reason, RangeReason::kFirstDeployment);
+  EXPECT_FALSE(r.base);
+  EXPECT_FALSE(r.base_missing);
+}
+
+TEST_F(CommitRangeTest, EmptyRepositorySaysSo) {
+  try {
+    Resolve();
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("no commits yet"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(CommitRangeTest, MalformedEventIsUsage) {
