@@ -19,6 +19,7 @@ set -euo pipefail
 : "${INPUT_COMMAND:=npx prisma migrate deploy}"
 : "${INPUT_ASSIGN_PUBLIC_IP:=}"
 : "${INPUT_PRESET:=}"
+: "${INPUT_ENVIRONMENT:=}"
 : "${INPUT_ONLY_IF_CHANGED:=true}"
 : "${INPUT_RUN_SEEDERS:=false}"
 : "${INPUT_SEED_COMMAND:=npm run seed}"
@@ -473,6 +474,8 @@ cmd_detect() {
   fi
   [[ -n "${INPUT_BASE:-}" ]] && args+=(--base "$INPUT_BASE")
   [[ -n "${INPUT_HEAD:-}" ]] && args+=(--head "$INPUT_HEAD")
+  # The environment's last successful deployment is the base (pending migrations).
+  [[ -n "${INPUT_ENVIRONMENT:-}" ]] && args+=(--base-from deployment --environment "$INPUT_ENVIRONMENT")
   [[ -n "${INPUT_PATHS:-}" ]] && args+=(--paths "$INPUT_PATHS")
   [[ -n "${INPUT_PRESET:-}" ]] && args+=(--preset "$INPUT_PRESET")
   local detect changed

@@ -8,10 +8,11 @@
 #include <vector>
 
 #include "common/base/error.h"
+#include "common/git/commit_range.h"
 #include "common/git/git_repo.h"
 #include "common/git/glob.h"
 #include "common/git/prisma_policy.h"
-#include "common/github/github_event.h"
+#include "common/github/markdown.h"
 
 namespace ecsmig {
 namespace {
@@ -19,9 +20,7 @@ namespace {
 constexpr char kTool[] = "detect-schema-change";
 
 struct DetectOptions {
-  std::string repo = ".";
-  std::optional<std::string> base;
-  std::optional<std::string> head;
+  RangeOptions range;
   std::vector<std::string> patterns;
   bool fail_on_missing_base = false;
   bool allow_migration_edits = false;
@@ -44,21 +43,9 @@ void AppendPatterns(const std::string& value, std::vector<std::string>& out) {
   }
 }
 
-std::optional<std::string> OptionalRev(const cxxopts::ParseResult& args, const std::string& flag) {
-  if (!args.count(flag)) return std::nullopt;
-  std::string value = args[flag].as<std::string>();
-  if (value.empty()) throw UsageError("--" + flag + " must not be empty");
-  return value;
-}
-
 DetectOptions ParseOptions(const cxxopts::ParseResult& args) {
   DetectOptions opt;
-  if (args.count("repo")) {
-    opt.repo = args["repo"].as<std::string>();
-    if (opt.repo.empty()) throw UsageError("--repo must not be empty");
-  }
-  opt.base = OptionalRev(args, "base");
-  opt.head = OptionalRev(args, "head");
+  opt.range = ParseRangeOptions(args);
 
   std::vector<std::string> user_patterns;
   bool any_paths_flag = false;
@@ -80,146 +67,6 @@ DetectOptions ParseOptions(const cxxopts::ParseResult& args) {
                                            "on-missing-base", {"changed", "fail"}) == "fail";
   opt.allow_migration_edits = args.count("allow-migration-edits") > 0;
   return opt;
-}
-
-// The event's range, or a kNone range when there is no event to read.
-EventRange ReadEvent(ToolRun& run) {
-  Environment& env = run.ctx().env;
-  std::string name = env.GetOr("GITHUB_EVENT_NAME");
-  if (!EventCarriesRange(name)) return ParseEventPayload(name, "");
-  std::string path = env.GetOr("GITHUB_EVENT_PATH");
-  if (path.empty()) {
-    throw UsageError("GITHUB_EVENT_NAME is " + name + " but GITHUB_EVENT_PATH is not set");
-  }
-  std::string payload;
-  try {
-    payload = run.ctx().fs.ReadFile(path);
-  } catch (const Error& e) {
-    throw UsageError(std::string("cannot read the event payload: ") + e.what());
-  }
-  return ParseEventPayload(name, payload);
-}
-
-enum class Reason { kDiff, kFirstPush, kRootCommit, kMissingBase, kNoEvent };
-
-const char* ReasonName(Reason r) {
-  switch (r) {
-    case Reason::kDiff:
-      return "diff";
-    case Reason::kFirstPush:
-      return "first-push";
-    case Reason::kRootCommit:
-      return "root-commit";
-    case Reason::kMissingBase:
-      return "missing-base";
-    case Reason::kNoEvent:
-      return "no-event";
-  }
-  return "diff";
-}
-
-struct Range {
-  std::optional<git_oid> base;  // nullopt: the empty tree (or missing)
-  std::string base_text;        // what to report as `base`
-  std::string head_text;
-  std::optional<git_oid> head;  // nullopt only when missing
-  Reason reason = Reason::kDiff;
-  std::string missing_what;  // for missing-base: which commit and why
-};
-
-git_oid RequireCommit(const GitRepo& repo, const std::string& rev, const std::string& flag) {
-  auto id = repo.ResolveCommit(rev);
-  if (!id) throw UsageError(flag + " " + rev + " does not name a commit in the repository");
-  return *id;
-}
-
-Range ResolveRange(ToolRun& run, const GitRepo& repo, const DetectOptions& opt,
-                   const EventRange& event) {
-  Range range;
-  // Head: --head, else the event's head, else HEAD.
-  if (opt.head) {
-    range.head = RequireCommit(repo, *opt.head, "--head");
-  } else if (!opt.base && !event.head_sha.empty()) {
-    auto id = ParseOid(event.head_sha);
-    if (!id) throw UsageError("event head " + event.head_sha + " is not a SHA-1 commit id");
-    range.head_text = event.head_sha;
-    if (!repo.HasCommit(*id)) {
-      range.reason = Reason::kMissingBase;
-      range.base_text = event.base_sha;
-      range.missing_what = "the event's head commit " + event.head_sha + " is not in the clone";
-      return range;
-    }
-    range.head = id;
-  } else {
-    range.head = RequireCommit(repo, "HEAD", "HEAD");
-  }
-  range.head_text = OidHex(*range.head);
-
-  if (opt.base) {
-    range.base = RequireCommit(repo, *opt.base, "--base");
-    range.base_text = OidHex(*range.base);
-    range.reason = Reason::kDiff;
-    return range;
-  }
-
-  switch (event.kind) {
-    case EventRange::Kind::kPush:
-      if (event.first_push) {
-        range.reason = Reason::kFirstPush;
-        if (!event.default_branch.empty()) {
-          for (const std::string& ref : {"refs/remotes/origin/" + event.default_branch,
-                                         "refs/heads/" + event.default_branch}) {
-            auto tip = repo.ResolveCommit(ref);
-            if (!tip) continue;
-            auto merge_base = repo.MergeBase(*tip, *range.head);
-            // The default branch's own first push has itself as merge base:
-            // that is still a diff against nothing.
-            if (merge_base && !git_oid_equal(&*merge_base, &*range.head)) {
-              range.base = merge_base;
-              range.base_text = OidHex(*merge_base);
-              run.log().Info("first push: diffing from the merge base with " + ref);
-            }
-            break;
-          }
-        }
-        if (!range.base) run.log().Info("first push: diffing against the empty tree");
-        return range;
-      }
-      [[fallthrough]];
-    case EventRange::Kind::kPullRequest:
-    case EventRange::Kind::kMergeGroup: {
-      auto id = ParseOid(event.base_sha);
-      if (!id) throw UsageError("event base " + event.base_sha + " is not a SHA-1 commit id");
-      range.base_text = event.base_sha;
-      if (!repo.HasCommit(*id)) {
-        range.reason = Reason::kMissingBase;
-        range.missing_what = "the base commit " + event.base_sha + " is not in the clone" +
-                             (event.forced ? " (force push)" : "");
-        return range;
-      }
-      range.base = id;
-      range.reason = Reason::kDiff;
-      return range;
-    }
-    case EventRange::Kind::kNone:
-      break;
-  }
-
-  bool parent_missing = false;
-  auto parent = repo.FirstParent(*range.head, &parent_missing);
-  if (parent_missing) {
-    range.reason = Reason::kMissingBase;
-    range.missing_what = "the parent of " + range.head_text + " is not in the clone";
-    return range;
-  }
-  if (!parent) {
-    range.reason = Reason::kRootCommit;
-    return range;
-  }
-  range.base = parent;
-  range.base_text = OidHex(*parent);
-  range.reason = Reason::kNoEvent;
-  return range;
 }
 
 // The policy's view of the repository, backed by the diffed trees.
@@ -260,18 +107,23 @@ std::string ShortSha(const std::string& sha) {
   return sha.empty() ? "(empty tree)" : sha.substr(0, 12);
 }
 
-void WriteSummary(ToolRun& run, const Range& range, const std::vector<std::string>& files,
+void WriteSummary(ToolRun& run, const CommitRange& range, const std::vector<std::string>& files,
                   const PolicyReport& report, const std::string& decision) {
   if (!run.summary().enabled()) return;
+  // Long lists are capped, each the same way: a summary is read, not parsed.
   constexpr size_t kMaxRows = 50;
   std::string md = "### detect-schema-change\n\n";
-  md += "**" + MarkdownEscape(decision) + "**\n\n";
-  md += "Range `" + ShortSha(range.base_text) + "..." + ShortSha(range.head_text) + "` (reason: `" +
-        ReasonName(range.reason) + "`)\n\n";
+  md += "**" + MarkdownText(decision) + "**\n\n";
+  md += "Range `" + ShortSha(range.base_sha) + "..." + ShortSha(range.head_sha) + "` (reason: `" +
+        RangeReasonName(range.reason) + "`)" +
+        (range.deployment_id.empty()
+             ? ""
+             : ", from the last successful deployment `" + range.deployment_id + "`") +
+        "\n\n";
   if (!files.empty()) {
     md += "| Changed file |\n|---|\n";
     for (size_t i = 0; i < files.size() && i < kMaxRows; ++i) {
-      md += "| " + MarkdownEscape(files[i]) + " |\n";
+      md += "| " + MarkdownText(files[i]) + " |\n";
     }
     if (files.size() > kMaxRows) {
       md += "| … and " + std::to_string(files.size() - kMaxRows) + " more |\n";
@@ -281,35 +133,41 @@ void WriteSummary(ToolRun& run, const Range& range, const std::vector<std::strin
   auto list = [&](const char* label, const std::vector<std::string>& names) {
     if (names.empty()) return;
     md += std::string("- ") + label + ": ";
-    for (size_t i = 0; i < names.size(); ++i) {
-      md += (i ? ", " : "") + MarkdownEscape(names[i]);
+    for (size_t i = 0; i < names.size() && i < kMaxRows; ++i) {
+      md += (i ? ", " : "") + MarkdownText(names[i]);
     }
+    if (names.size() > kMaxRows)
+      md += " … and " + std::to_string(names.size() - kMaxRows) + " more";
     md += "\n";
   };
   list("New migrations", report.new_migrations);
   list("Edited migrations", report.modified_migrations);
   list("Deleted or renamed migrations", report.deleted_migrations);
   for (const PolicyFinding& f : report.findings) {
-    md += std::string("- ") + (f.error ? "❌ " : "⚠️ ") + MarkdownEscape(f.message) +
-          (f.file.empty() ? "" : " (" + MarkdownEscape(f.file) + ")") + "\n";
+    md += std::string("- ") + (f.error ? "❌ " : "⚠️ ") + MarkdownText(f.message) +
+          (f.file.empty() ? "" : " (" + MarkdownText(f.file) + ")") + "\n";
   }
   md += "\n";
   run.summary().Append(md);
 }
 
+void SetRangeOutputs(OutputWriter& out, const CommitRange& range) {
+  out.Set("base", range.base_sha);
+  out.Set("head", range.head_sha);
+  out.Set("reason", RangeReasonName(range.reason));
+  out.Set("base_source", BaseSourceName(range.base_source));
+  if (!range.deployment_id.empty()) out.Set("deployment_id", range.deployment_id);
+}
+
 int Run(ToolRun& run, const cxxopts::ParseResult& args) {
   DetectOptions opt = ParseOptions(args);
   PathFilter filter(opt.patterns);
-  EventRange event;
-  if (!opt.base) event = ReadEvent(run);
-  GitRepo repo = GitRepo::Open(opt.repo);
-  Range range = ResolveRange(run, repo, opt, event);
+  GitRepo repo = GitRepo::Open(opt.range.repo);
+  CommitRange range = ResolveCommitRange(run, repo, opt.range);
 
   OutputWriter& out = run.outputs();
-  if (range.reason == Reason::kMissingBase) {
-    std::string message = range.missing_what +
-                          " (shallow checkout or force push): fetch more history, e.g. "
-                          "actions/checkout with fetch-depth: 0";
+  if (range.base_missing) {
+    const std::string& message = range.missing_cause;
     if (opt.fail_on_missing_base) throw Error(message, kExitMissingBase);
     run.log().Warning(message + "; reporting changed=true",
                       {"Cannot diff: base commit missing", "", 0});
@@ -317,23 +175,21 @@ int Run(ToolRun& run, const cxxopts::ParseResult& args) {
     out.Set("files", "");
     out.Set("files_json", "[]");
     out.Set("count", "0");
-    out.Set("base", range.base_text);
-    out.Set("head", range.head_text);
-    out.Set("reason", ReasonName(range.reason));
+    SetRangeOutputs(out, range);
     out.Set("new_migrations", "");
     out.Set("modified_migrations", "");
     out.Set("deleted_migrations", "");
     out.SetBool("schema_changed", true);
     WriteSummary(run, range, {}, PolicyReport{},
-                 "Base commit missing: treated as changed (" + range.missing_what + ")");
+                 "Base commit missing: treated as changed (" + range.missing_cause + ")");
     return kExitOk;
   }
 
-  run.log().Info(std::string("diffing ") + ShortSha(range.base_text) + ".." +
-                 ShortSha(range.head_text) + " (" + ReasonName(range.reason) + ")");
+  run.log().Info(std::string("diffing ") + ShortSha(range.base_sha) + ".." +
+                 ShortSha(range.head_sha) + " (" + RangeReasonName(range.reason) + ")");
   std::optional<git_oid> base_tree;
-  if (range.base) base_tree = repo.CommitTree(*range.base);
-  git_oid head_tree = repo.CommitTree(*range.head);
+  if (range.base) base_tree = range.base->tree;
+  git_oid head_tree = range.head->tree;
   std::vector<TreeChange> changes = repo.DiffTrees(base_tree, head_tree, filter);
 
   std::map<std::string, const TreeChange*> by_path;
@@ -376,9 +232,7 @@ int Run(ToolRun& run, const cxxopts::ParseResult& args) {
   out.Set("files_json",
           nlohmann::json(files).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   out.Set("count", std::to_string(files.size()));
-  out.Set("base", range.base_text);
-  out.Set("head", range.head_text);
-  out.Set("reason", ReasonName(range.reason));
+  SetRangeOutputs(out, range);
   out.Set("new_migrations", JoinLines(report.new_migrations));
   out.Set("modified_migrations", JoinLines(report.modified_migrations));
   out.Set("deleted_migrations", JoinLines(report.deleted_migrations));
@@ -405,17 +259,15 @@ ToolSpec DetectSchemaChangeSpec() {
   ToolSpec spec;
   spec.name = kTool;
   spec.summary = "Decide whether a commit range changed database schema or migration files";
+  spec.verbose_help =
+      "more detail: every changed file and, with --base-from deployment, each GitHub API "
+      "request (method, URL and status; never the token)";
   spec.add_options = [](cxxopts::Options& options) {
-    options.add_options()("repo", "repository (work tree or bare; default .)",
-                          cxxopts::value<std::string>(), "DIR")(
-        "base", "base revision (default: from the GitHub event, else HEAD^)",
-        cxxopts::value<std::string>(),
-        "REV")("head", "head revision (default: the event's head, else HEAD)",
-               cxxopts::value<std::string>(),
-               "REV")("paths",
-                      "watched path pattern, git :(glob) syntax, !PATTERN excludes, later wins "
-                      "(repeatable; newline-separated lists accepted)",
-                      cxxopts::value<std::string>(), "PATTERN")(
+    AddRangeOptions(options);
+    options.add_options()("paths",
+                          "watched path pattern, git :(glob) syntax, !PATTERN excludes, later wins "
+                          "(repeatable; newline-separated lists accepted)",
+                          cxxopts::value<std::string>(), "PATTERN")(
         "preset", "prisma (default without --paths) or none", cxxopts::value<std::string>(),
         "NAME")("on-missing-base", "changed or fail when the base commit is not in the clone",
                 cxxopts::value<std::string>()->default_value("changed"), "WHAT")(

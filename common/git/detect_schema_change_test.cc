@@ -10,62 +10,20 @@
 #include <sstream>
 
 #include "common/base/error.h"
+#include "common/testing/memory_filesystem.h"
+#include "common/testing/scratch_repo.h"
 
 namespace ecsmig {
 namespace {
 
 namespace fs = std::filesystem;
 
-class MemoryFileSystem : public FileSystem {
- public:
-  std::string ReadFile(const std::string& path) override {
-    auto it = files.find(path);
-    if (it == files.end()) throw Error(path + ": no such file");
-    return it->second;
-  }
-  void AppendFile(const std::string& path, const std::string& data) override {
-    files[path] += data;
-  }
-  bool Exists(const std::string& path) override { return files.count(path) > 0; }
-  std::map<std::string, std::string> files;
-};
-
 class DetectTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/detect-unit-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    Git("init -q -b main");
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  void Git(const std::string& args) {
-    std::string cmd = "cd '" + dir_ +
-                      "' && GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 "
-                      "GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@e GIT_COMMITTER_NAME=t "
-                      "GIT_COMMITTER_EMAIL=t@e git " +
-                      args + " >/dev/null 2>&1";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  }
-  std::string RevParse(const std::string& rev) {
-    std::string cmd = "git -C '" + dir_ + "' rev-parse " + rev;
-    FILE* pipe = popen(cmd.c_str(), "r");
-    char buf[128] = {0};
-    if (!pipe || !fgets(buf, sizeof buf, pipe)) ADD_FAILURE() << cmd;
-    if (pipe) pclose(pipe);
-    std::string sha(buf);
-    while (!sha.empty() && (sha.back() == '\n' || sha.back() == '\r')) sha.pop_back();
-    return sha;
-  }
-  void Write(const std::string& rel, const std::string& data) {
-    fs::path p = fs::path(dir_) / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << data;
-  }
-  void Commit() {
-    Git("add -A");
-    Git("commit -q --allow-empty -m c");
-  }
+  void Git(const std::string& args) { repo_.Git(args); }
+  std::string RevParse(const std::string& rev) { return repo_.RevParse(rev); }
+  void Write(const std::string& rel, const std::string& data) { repo_.Write(rel, data); }
+  void Commit() { repo_.Commit(); }
 
   int Run(std::vector<std::string> args) {
     args.insert(args.begin(), {"detect-schema-change", "--repo", dir_});
@@ -82,7 +40,8 @@ class DetectTest : public ::testing::Test {
     return m;
   }
 
-  std::string dir_;
+  ScratchRepo repo_;
+  const std::string& dir_ = repo_.dir();
   MapEnvironment env_{{{"GITHUB_OUTPUT", "/gh/output"}, {"GITHUB_STEP_SUMMARY", "/gh/summary"}}};
   FakeClock clock_;
   MemoryFileSystem fs_;
@@ -110,7 +69,26 @@ TEST_F(DetectTest, ReportsMatchingFilesAndFacts) {
   EXPECT_EQ(o["reason"], "diff");
   EXPECT_EQ(o["new_migrations"], "001_b");
   EXPECT_EQ(o["schema_changed"], "true");
-  EXPECT_NE(fs_.files["/gh/summary"].find("prisma/schema.prisma"), std::string::npos);
+  EXPECT_NE(fs_.files["/gh/summary"].find("prisma\\/schema\\.prisma"), std::string::npos);
+}
+
+TEST_F(DetectTest, SummaryCapsListsAndEscapesNames) {
+  Write("a", "1");
+  Commit();
+  std::string base = RevParse("HEAD");
+  for (int i = 0; i < 60; ++i) {
+    Write("prisma/migrations/" + std::to_string(100 + i) + "_m/migration.sql", "A;\n");
+  }
+  Write("prisma/migrations/999_[x](http:e.vil)\xff/migration.sql", "A;\n");
+  Commit();
+  ASSERT_EQ(Run({"--base", base}), 0) << err_.str();
+  const std::string& md = fs_.files["/gh/summary"];
+  EXPECT_NE(md.find("| … and 11 more |"), std::string::npos) << md;
+  EXPECT_NE(md.find(", 149\\_m … and 11 more\n"), std::string::npos) << md;
+  EXPECT_EQ(md.find("[x]"), std::string::npos) << md;
+  EXPECT_EQ(md.find("\xff"), std::string::npos);
+  EXPECT_EQ(Outputs()["new_migrations"].find("999_[x](http:e.vil)\xff"), 1u + 60 * 6 - 1)
+      << Outputs()["new_migrations"];
 }
 
 TEST_F(DetectTest, PolicyViolationExitsFourButStillWritesOutputs) {

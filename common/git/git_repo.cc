@@ -1,8 +1,13 @@
 #include "common/git/git_repo.h"
 
 #include <dlfcn.h>
+#include <git2/sys/odb_backend.h>
+#include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "common/base/error.h"
 #include "common/git/glob.h"
@@ -204,28 +209,143 @@ std::optional<git_oid> ParseOid(std::string_view hex) {
   return oid;
 }
 
+namespace {
+
+// libgit2 up to 1.9 inflates a truncated loose object forever (libgit2
+// issue #7342: Z_BUF_ERROR read as "try again" with no input left). An
+// object database backend tried before the loose one inflates each loose
+// object it is asked for once, fully, and fails the read when the stream
+// is truncated or corrupt; otherwise it passes, and libgit2 reads as usual.
+// Only loose objects cost a second inflate (a fresh clone's are packed).
+struct LooseObjectCheck {
+  git_odb_backend parent;
+  std::string objects_dir;  // ends with '/'
+};
+
+// 0 when the loose object of `id` is absent or inflates to its end.
+int CheckLooseObject(git_odb_backend* backend, const git_oid* id) {
+  auto* self = reinterpret_cast<LooseObjectCheck*>(backend);
+  std::string hex = OidHex(*id);
+  std::ifstream in(self->objects_dir + hex.substr(0, 2) + "/" + hex.substr(2), std::ios::binary);
+  if (!in) return 0;
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  z_stream zs{};
+  if (inflateInit(&zs) != Z_OK) return 0;
+  zs.next_in = reinterpret_cast<Bytef*>(data.data());
+  zs.avail_in = static_cast<uInt>(data.size());
+  unsigned char scratch[16384];
+  int code = Z_OK;
+  while (code == Z_OK) {
+    zs.next_out = scratch;
+    zs.avail_out = sizeof scratch;
+    code = inflate(&zs, Z_NO_FLUSH);
+  }
+  inflateEnd(&zs);
+  if (code == Z_STREAM_END) return 0;
+  std::string message = "object " + hex + " is truncated or corrupt (loose object)";
+  git_error_set_str(GIT_ERROR_ODB, message.c_str());
+  return GIT_ERROR;
+}
+
+int CheckBeforeRead(void**, size_t*, git_object_t*, git_odb_backend* backend, const git_oid* id) {
+  int code = CheckLooseObject(backend, id);
+  return code ? code : GIT_PASSTHROUGH;
+}
+
+int CheckBeforeReadHeader(size_t*, git_object_t*, git_odb_backend* backend, const git_oid* id) {
+  int code = CheckLooseObject(backend, id);
+  return code ? code : GIT_PASSTHROUGH;
+}
+
+void FreeLooseObjectCheck(git_odb_backend* backend) {
+  delete reinterpret_cast<LooseObjectCheck*>(backend);
+}
+
+void InstallLooseObjectCheck(git_repository* repo) {
+  git_odb* raw_odb = nullptr;
+  if (git_repository_odb(&raw_odb, repo) != 0) return;
+  GitOdbPtr odb(raw_odb);
+  auto* check = new LooseObjectCheck();
+  git_odb_init_backend(&check->parent, GIT_ODB_BACKEND_VERSION);
+  check->parent.read = CheckBeforeRead;
+  check->parent.read_header = CheckBeforeReadHeader;
+  check->parent.free = FreeLooseObjectCheck;
+  check->objects_dir = std::string(git_repository_commondir(repo)) + "objects/";
+  // Above the packed (2) and loose (1) backends: asked first.
+  if (git_odb_add_backend(odb.get(), &check->parent, 100) != 0) delete check;
+}
+
+}  // namespace
+
 GitRepo GitRepo::Open(const std::string& path) {
   auto library = std::make_shared<GitLibrary>();
   git_repository* repo = nullptr;
   if (git_repository_open_ext(&repo, path.c_str(), 0, nullptr) != 0) {
     throw UsageError("--repo " + path + ": not a git repository (" + LastGitError() + ")");
   }
-  return GitRepo(std::move(library), GitRepositoryPtr(repo));
+  GitRepo opened(std::move(library), GitRepositoryPtr(repo));
+  InstallLooseObjectCheck(opened.raw());
+  opened.ReadShallowList();
+  return opened;
 }
+
+// git's shallow list: one full hex id per line, the commits whose parents
+// the clone was cut off from. libgit2 1.5 ignores it (the parents read as
+// absent objects), 1.7 grafts them away (the commits read as roots): reading
+// it ourselves gives one answer under both.
+void GitRepo::ReadShallowList() {
+  std::ifstream in(std::string(git_repository_path(repo_.get())) + "shallow");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (auto id = ParseOid(line)) shallow_.push_back(*id);
+  }
+  std::sort(shallow_.begin(), shallow_.end(),
+            [](const git_oid& a, const git_oid& b) { return git_oid_cmp(&a, &b) < 0; });
+}
+
+bool GitRepo::IsShallowBoundary(const git_oid& commit) const {
+  return std::binary_search(
+      shallow_.begin(), shallow_.end(), commit,
+      [](const git_oid& a, const git_oid& b) { return git_oid_cmp(&a, &b) < 0; });
+}
+
+bool GitRepo::HeadUnborn() const { return git_repository_head_unborn(repo_.get()) == 1; }
+
+namespace {
+// Errors that mean "no such commit", as opposed to "cannot read it".
+bool IsNotFound(int code) {
+  return code == GIT_ENOTFOUND || code == GIT_EINVALIDSPEC || code == GIT_EAMBIGUOUS ||
+         code == GIT_EPEEL || code == GIT_EUNBORNBRANCH;
+}
+}  // namespace
 
 std::optional<git_oid> GitRepo::ResolveCommit(const std::string& rev) const {
   git_object* obj = nullptr;
-  if (git_revparse_single(&obj, repo_.get(), rev.c_str()) != 0) return std::nullopt;
+  if (int code = git_revparse_single(&obj, repo_.get(), rev.c_str()); code != 0) {
+    if (IsNotFound(code)) return std::nullopt;
+    throw Error("cannot read " + rev + ": " + LastGitError());
+  }
   GitObjectPtr holder(obj);
   git_object* commit = nullptr;
-  if (git_object_peel(&commit, obj, GIT_OBJECT_COMMIT) != 0) return std::nullopt;
+  if (int code = git_object_peel(&commit, obj, GIT_OBJECT_COMMIT); code != 0) {
+    if (IsNotFound(code) || code == GIT_EINVALID) return std::nullopt;
+    throw Error("cannot read " + rev + ": " + LastGitError());
+  }
   GitObjectPtr commit_holder(commit);
   return *git_object_id(commit);
 }
 
 bool GitRepo::HasCommit(const git_oid& id) const {
+  git_odb* raw_odb = nullptr;
+  if (git_repository_odb(&raw_odb, repo_.get()) != 0) {
+    throw Error("cannot open the object database: " + LastGitError());
+  }
+  GitOdbPtr odb(raw_odb);
+  if (!git_odb_exists(odb.get(), &id)) return false;
   git_commit* commit = nullptr;
-  if (git_commit_lookup(&commit, repo_.get(), &id) != 0) return false;
+  if (git_commit_lookup(&commit, repo_.get(), &id) != 0) {
+    throw Error("cannot read commit " + OidHex(id) + ": " + LastGitError());
+  }
   git_commit_free(commit);
   return true;
 }
@@ -237,7 +357,13 @@ std::optional<git_oid> GitRepo::FirstParent(const git_oid& id, bool* missing) co
     throw Error("cannot read commit " + OidHex(id) + ": " + LastGitError());
   }
   GitCommitPtr commit(raw);
-  // A shallow clone's boundary commit lists a parent that is not there.
+  // A shallow clone's boundary commit lists a parent that is not there (and
+  // that libgit2 1.7 hides): its raw header still names it.
+  if (IsShallowBoundary(id)) {
+    std::string_view header = git_commit_raw_header(commit.get());
+    *missing = header.find("\nparent ") != std::string_view::npos;
+    return std::nullopt;
+  }
   if (git_commit_parentcount(commit.get()) == 0) return std::nullopt;
   git_oid parent = *git_commit_parent_id(commit.get(), 0);
   if (!HasCommit(parent)) {
@@ -249,8 +375,16 @@ std::optional<git_oid> GitRepo::FirstParent(const git_oid& id, bool* missing) co
 
 std::optional<git_oid> GitRepo::MergeBase(const git_oid& a, const git_oid& b) const {
   git_oid out;
-  if (git_merge_base(&out, repo_.get(), &a, &b) != 0) return std::nullopt;
-  return out;
+  int code = git_merge_base(&out, repo_.get(), &a, &b);
+  if (code == 0) return out;
+  if (code == GIT_ENOTFOUND) return std::nullopt;
+  // libgit2 1.5 walks into a shallow clone's cut-off parents and fails to
+  // read them: no merge base in the history the clone holds.
+  if (IsShallow() && git_error_last() && git_error_last()->klass == GIT_ERROR_ODB) {
+    return std::nullopt;
+  }
+  throw Error("cannot compute the merge base of " + OidHex(a) + " and " + OidHex(b) + ": " +
+              LastGitError());
 }
 
 git_oid GitRepo::CommitTree(const git_oid& id) const {

@@ -68,16 +68,30 @@ class GitRepo {
   static GitRepo Open(const std::string& path);
 
   // The commit `rev` names (any revision syntax libgit2 knows), or nullopt when
-  // it does not resolve to a commit present in the repository.
+  // it does not resolve to a commit present in the repository. An object that
+  // exists but cannot be read (corrupt, truncated) throws Error: a broken
+  // repository is never mistaken for a missing commit.
   std::optional<git_oid> ResolveCommit(const std::string& rev) const;
   // Whether the commit object is in the object database (a shallow clone or a
-  // force push may lack it).
+  // force push may lack it). Throws Error when the object is there but cannot
+  // be read as a commit.
   bool HasCommit(const git_oid& id) const;
   // The first parent of `commit`: nullopt for a root commit; `*missing` is set
   // when the parent is recorded but absent (a shallow clone's boundary).
   std::optional<git_oid> FirstParent(const git_oid& commit, bool* missing) const;
-  // The best common ancestor, or nullopt when there is none (or it is absent).
+  // The best common ancestor, or nullopt when there is none in the history
+  // the repository holds (unrelated histories, or a shallow clone that lacks
+  // it). Throws Error when a commit on the way cannot be read.
   std::optional<git_oid> MergeBase(const git_oid& a, const git_oid& b) const;
+
+  // Whether the repository is a shallow clone, from its own shallow list
+  // ($GIT_DIR/shallow), whatever the libgit2 version makes of it.
+  bool IsShallow() const { return !shallow_.empty(); }
+  // Whether `commit` is one of the shallow list's boundary commits, whose
+  // parents the clone does not have.
+  bool IsShallowBoundary(const git_oid& commit) const;
+  // Whether HEAD names no commit yet (a repository with no commits).
+  bool HeadUnborn() const;
   // The tree of a commit. On error, throws Error.
   git_oid CommitTree(const git_oid& commit) const;
   // The blob's content. On error, throws Error.
@@ -102,9 +116,11 @@ class GitRepo {
   GitRepo(std::shared_ptr<GitLibrary> library, GitRepositoryPtr repo)
       : library_(std::move(library)), repo_(std::move(repo)) {}
   GitTreePtr LookupTree(const git_oid& id) const;
+  void ReadShallowList();
 
   std::shared_ptr<GitLibrary> library_;  // declared first: outlives repo_
   GitRepositoryPtr repo_;
+  std::vector<git_oid> shallow_;  // sorted boundary commits ($GIT_DIR/shallow)
 };
 
 }  // namespace ecsmig

@@ -10,45 +10,12 @@
 
 #include "common/base/error.h"
 #include "common/git/glob.h"
+#include "common/testing/scratch_repo.h"
 
 namespace ecsmig {
 namespace {
 
 namespace fs = std::filesystem;
-
-// A scratch repository built with the git CLI (the code under test uses only libgit2).
-class ScratchRepo {
- public:
-  ScratchRepo() {
-    char tmpl[] = "/tmp/git-repo-test-XXXXXX";
-    dir_ = mkdtemp(tmpl);
-    Git("init -q -b main");
-  }
-  ~ScratchRepo() { fs::remove_all(dir_); }
-
-  void Git(const std::string& args) {
-    std::string cmd = "cd '" + dir_ +
-                      "' && GIT_CONFIG_GLOBAL=/dev/null GIT_CONFIG_NOSYSTEM=1 "
-                      "GIT_AUTHOR_NAME=t GIT_AUTHOR_EMAIL=t@e GIT_COMMITTER_NAME=t "
-                      "GIT_COMMITTER_EMAIL=t@e git " +
-                      args + " >/dev/null";
-    ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  }
-  void Write(const std::string& rel, const std::string& data) {
-    fs::path p = fs::path(dir_) / rel;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << data;
-  }
-  void Remove(const std::string& rel) { fs::remove_all(fs::path(dir_) / rel); }
-  void Commit() {
-    Git("add -A");
-    Git("commit -q --allow-empty -m c");
-  }
-  const std::string& dir() const { return dir_; }
-
- private:
-  std::string dir_;
-};
 
 std::vector<std::string> Paths(const std::vector<TreeChange>& changes) {
   std::vector<std::string> out;

@@ -216,6 +216,36 @@ Wild DoWild(std::string_view pat, size_t p, std::string_view text, size_t t, Wil
   return result;
 }
 
+// Why `pattern` can never match a repository path as the user meant it, or ""
+// when it can. Repository paths have no leading `/` and no `.` or `..`
+// components; a malformed class or a trailing backslash makes wildmatch
+// refuse every path.
+std::string WhyUnmatchable(std::string_view pattern) {
+  if (pattern.front() == '/')
+    return "starts with '/' (patterns are relative to the repository root)";
+  size_t start = 0;
+  while (start <= pattern.size()) {
+    size_t slash = pattern.find('/', start);
+    if (slash == std::string_view::npos) slash = pattern.size();
+    std::string_view component = pattern.substr(start, slash - start);
+    if (component == "." || component == "..") {
+      return "has a '" + std::string(component) + "' component (repository paths have none)";
+    }
+    start = slash + 1;
+  }
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] == '\\') {
+      if (i + 1 == pattern.size()) return "ends with an unescaped backslash";
+      ++i;
+    } else if (pattern[i] == '[') {
+      ClassResult cls = MatchClass(pattern, i, 0);
+      if (cls.malformed) return "has an unclosed '[' or an unknown [:class:]";
+      i = cls.end;
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 bool WildMatch(std::string_view pattern, std::string_view text) {
@@ -343,6 +373,9 @@ PathFilter::PathFilter(const std::vector<std::string>& patterns) {
     bool exclude = !raw.empty() && raw[0] == '!';
     std::string pattern = exclude ? raw.substr(1) : raw;
     if (pattern.empty()) throw UsageError("--paths: empty pattern '" + raw + "'");
+    if (std::string why = WhyUnmatchable(pattern); !why.empty()) {
+      throw UsageError("--paths: pattern '" + raw + "' " + why + ": it can never match");
+    }
     rules_.push_back({GlobPattern(std::move(pattern)), exclude});
   }
 }

@@ -128,6 +128,24 @@ TEST(PathFilter, OnlyExclusionsMatchNothing) {
   EXPECT_FALSE(filter.MayMatchBelow("a"));
 }
 
+TEST(PathFilter, RefusesPatternsThatCanNeverMatch) {
+  for (const char* bad : {"/prisma/**", "./prisma/**", "../x", "a/../b", "a/./b", "!./x", "db/[ab",
+                          "db/[[:nope:]]", "db/x\\"}) {
+    try {
+      PathFilter filter({bad});
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const UsageError& e) {
+      std::string what = e.what();
+      EXPECT_NE(what.find(bad), std::string::npos) << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+    }
+  }
+  // Classes, escapes and dots inside names are fine.
+  PathFilter ok({"db/[ab]/*.sql", "db/[[:digit:]]*", "db/\\[x", ".github/**", "a..b/*", "x/.env"});
+  EXPECT_TRUE(ok.Matches("db/a/1.sql"));
+  EXPECT_TRUE(ok.Matches(".github/workflows/x.yml"));
+}
+
 TEST(PathFilter, RejectsBareExclamationMark) {
   EXPECT_THROW(PathFilter({"!"}), UsageError);
   EXPECT_THROW(PathFilter({""}), UsageError);

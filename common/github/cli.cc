@@ -7,13 +7,13 @@
 namespace ecsmig {
 namespace {
 
-void AddCommonOptions(cxxopts::Options& options) {
+void AddCommonOptions(cxxopts::Options& options, const std::string& verbose_help) {
   options.add_options("Common")("output",
                                 "append outputs to FILE (default: $GITHUB_OUTPUT, else stdout)",
                                 cxxopts::value<std::string>(), "FILE")(
-      "v,verbose", "more detail, including an HTTP trace without credentials")(
-      "q,quiet", "only errors")("h,help", "print this help and exit")("version",
-                                                                      "print the version and exit");
+      "v,verbose", verbose_help.empty() ? "more detail, including an HTTP trace without credentials"
+                                        : verbose_help)("q,quiet", "only errors")(
+      "h,help", "print this help and exit")("version", "print the version and exit");
 }
 
 std::string FirstLine(std::string text) {
@@ -42,7 +42,7 @@ ToolRun::ToolRun(std::string tool, ToolContext& ctx, std::string output_path, Ve
 int RunTool(const ToolSpec& spec, const std::vector<std::string>& argv, ToolContext& ctx) {
   cxxopts::Options options(spec.name, spec.summary);
   options.set_width(100);
-  AddCommonOptions(options);
+  AddCommonOptions(options, spec.verbose_help);
   if (spec.add_options) spec.add_options(options);
 
   // Until flags are parsed we cannot know -q or the output path, so errors here

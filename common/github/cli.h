@@ -73,6 +73,8 @@ class ToolRun {
 struct ToolSpec {
   std::string name;     // e.g. "wait-task"
   std::string summary;  // one line for --help
+  // What -v adds, for --help, when the tool's detail is not an HTTP trace.
+  std::string verbose_help;
   // Adds the tool's own options (common ones are added by RunTool).
   std::function<void(cxxopts::Options&)> add_options;
   // Does the work; returns the exit code. Throws Error/UsageError on failure.
@@ -88,11 +90,10 @@ int RunTool(const ToolSpec& spec, const std::vector<std::string>& argv, ToolCont
 
 // main() for a tool binary: wires the real environment, clock, filesystem,
 // randomness, stdout/stderr and libcurl, then calls RunTool (process.cc).
+// The HTTP client is made on first use: a run that sends nothing never
+// creates it (detect-schema-change's static binary does not even load
+// libcurl then: common/net/curl_on_demand.c).
 int RunProcess(const ToolSpec& spec, int argc, char** argv);
-// The same for a tool that never touches the network (detect-schema-change):
-// no HTTP client, so the binary does not even load libcurl (process_offline.cc;
-// start-up time is most of a short diff's cost).
-int RunOfflineProcess(const ToolSpec& spec, int argc, char** argv);
 
 // ---- Flag value helpers (each throws UsageError naming the flag) ----
 

@@ -91,6 +91,9 @@ EventRange ParseEventPayload(std::string_view event_name, std::string_view paylo
           branch && branch->is_string()) {
         range.default_branch = branch->get<std::string>();
       }
+      if (const json* ref = Find(doc, "/ref"); ref && ref->is_string()) {
+        range.ref = ref->get<std::string>();
+      }
       break;
     }
     case EventRange::Kind::kPullRequest:

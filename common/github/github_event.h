@@ -21,6 +21,7 @@ struct EventRange {
   bool first_push = false;
   bool forced = false;         // push: `forced`
   std::string default_branch;  // push: repository.default_branch, may be empty
+  std::string ref;             // push: the ref pushed (refs/heads/NAME), may be empty
 };
 
 // Parses `payload` for `event_name`. Events other than push, pull_request,

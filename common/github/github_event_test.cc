@@ -12,15 +12,17 @@ const std::string kB(40, 'b');
 const std::string kZero(40, '0');
 
 TEST(GithubEvent, Push) {
-  auto r =
-      ParseEventPayload("push", R"({"before":")" + kA + R"(","after":")" + kB +
-                                    R"(","forced":true,"repository":{"default_branch":"main"}})");
+  auto r = ParseEventPayload(
+      "push",
+      R"({"before":")" + kA + R"(","after":")" + kB +
+          R"(","forced":true,"ref":"refs/heads/x","repository":{"default_branch":"main"}})");
   EXPECT_EQ(r.kind, EventRange::Kind::kPush);
   EXPECT_EQ(r.base_sha, kA);
   EXPECT_EQ(r.head_sha, kB);
   EXPECT_TRUE(r.forced);
   EXPECT_FALSE(r.first_push);
   EXPECT_EQ(r.default_branch, "main");
+  EXPECT_EQ(r.ref, "refs/heads/x");
 }
 
 TEST(GithubEvent, FirstPushHasNoBase) {

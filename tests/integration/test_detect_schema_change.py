@@ -253,7 +253,7 @@ class FileNameTest(ToolTestCase):
         _, out, _, _ = self.run_tool(repo, "--base", base, "--head", head, "--paths", "db/**")
         self.assertFiles(out, names)
         self.assertEqual(set(out), {"changed", "files", "files_json", "count", "base", "head",
-                                    "reason", "new_migrations", "modified_migrations",
+                                    "reason", "base_source", "new_migrations", "modified_migrations",
                                     "deleted_migrations", "schema_changed"})
 
     def test_output_file_is_appended_not_truncated(self):
@@ -438,7 +438,7 @@ class PolicyTest(ToolTestCase):
         self.assertEqual(out["schema_changed"], "true")
         self.assertNotIn("::error", err)
         self.assertNotIn("::warning", err)
-        self.assertIn("20240301000000_c", summary)
+        self.assertIn("20240301000000\\_c", summary)  # Markdown-escaped
 
     def test_editing_an_applied_migration_fails(self):
         repo, base = self.base_repo()

@@ -2,5 +2,5 @@
 #include "common/github/cli.h"
 
 int main(int argc, char** argv) {
-  return ecsmig::RunOfflineProcess(ecsmig::DetectSchemaChangeSpec(), argc, argv);
+  return ecsmig::RunProcess(ecsmig::DetectSchemaChangeSpec(), argc, argv);
 }
