@@ -107,7 +107,8 @@ class MigrationLinter {
       Add("setting-not-null", offset, table,
           "SET NOT NULL on " + Column(table, column) +
               " scans the whole table under an ACCESS EXCLUSIVE lock (reads and writes wait, and "
-              "it fails if a row holds NULL); add CHECK (" + QuoteIdentifier(column) +
+              "it fails if a row holds NULL); add CHECK (" +
+              QuoteIdentifier(column) +
               " IS NOT NULL) NOT VALID, VALIDATE CONSTRAINT it in a later migration, then SET NOT "
               "NULL (PostgreSQL 12+ then skips the scan)");
     } else if (subtype == "AT_AddConstraint") {
@@ -123,9 +124,10 @@ class MigrationLinter {
       Add("drop-then-add-column", offset, table,
           "drops " + Column(table, old_name) + " and adds " + QuoteIdentifier(name) +
               " in the same migration: if this is a rename (Prisma writes one this way), every "
-              "value of " + QuoteIdentifier(old_name) + " is lost; write ALTER TABLE " +
-              table.Display() + " RENAME COLUMN " + QuoteIdentifier(old_name) + " TO " +
-              QuoteIdentifier(name) + " instead (prisma migrate dev --create-only, then edit)");
+              "value of " +
+              QuoteIdentifier(old_name) + " is lost; write ALTER TABLE " + table.Display() +
+              " RENAME COLUMN " + QuoteIdentifier(old_name) + " TO " + QuoteIdentifier(name) +
+              " instead (prisma migrate dev --create-only, then edit)");
     }
     ColumnModel column = DescribeColumn(def);
     if (column.not_null && !column.has_default) {
@@ -177,8 +179,9 @@ class MigrationLinter {
     } else if ((type == "CONSTR_UNIQUE" || type == "CONSTR_PRIMARY") &&
                StringField(constraint, "indexname").empty()) {
       Add("adding-unique-constraint", offset, table,
-          std::string("adds the ") + (type == "CONSTR_PRIMARY" ? "primary key" : "unique constraint") +
-              label + " and builds its index on " + table.Display() +
+          std::string("adds the ") +
+              (type == "CONSTR_PRIMARY" ? "primary key" : "unique constraint") + label +
+              " and builds its index on " + table.Display() +
               " under an ACCESS EXCLUSIVE lock (reads and writes wait; duplicates fail it); "
               "CREATE UNIQUE INDEX CONCURRENTLY in a migration of its own, then ADD CONSTRAINT … "
               "USING INDEX");
@@ -198,7 +201,8 @@ class MigrationLinter {
       Add("rename-table", statement.offset, table,
           "renames " + table.Display() + " to " + QuoteIdentifier(new_name) +
               ": the release still running during the deploy fails on every query that names " +
-              table.Display() + "; create the new table (or a view), move the application, then "
+              table.Display() +
+              "; create the new table (or a view), move the application, then "
               "drop the old one in a later release");
     } else if (type == "OBJECT_COLUMN" &&
                StringField(statement.node, "relationType") == "OBJECT_TABLE" &&

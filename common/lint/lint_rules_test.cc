@@ -135,8 +135,9 @@ TEST(LintRulesTest, AddingNotNullableField) {
             Rs{});
   EXPECT_EQ(Rules(Lint("ALTER TABLE \"User\" ADD COLUMN \"role\" TEXT;")), Rs{});
   EXPECT_EQ(Rules(Lint("ALTER TABLE \"User\" ADD COLUMN \"n\" SERIAL NOT NULL;")), Rs{});
-  EXPECT_EQ(Rules(Lint("CREATE TABLE \"T\" (a int);\nALTER TABLE \"T\" ADD COLUMN b int NOT NULL;")),
-            Rs{});
+  EXPECT_EQ(
+      Rules(Lint("CREATE TABLE \"T\" (a int);\nALTER TABLE \"T\" ADD COLUMN b int NOT NULL;")),
+      Rs{});
 }
 
 TEST(LintRulesTest, SettingNotNull) {
@@ -145,7 +146,8 @@ TEST(LintRulesTest, SettingNotNull) {
   // Already NOT NULL in the replayed schema: no scan, no finding.
   EXPECT_EQ(Rules(Lint("ALTER TABLE \"User\" ALTER COLUMN \"age\" SET NOT NULL;")), Rs{});
   EXPECT_EQ(Rules(Lint("ALTER TABLE \"User\" ALTER COLUMN \"email\" DROP NOT NULL;")), Rs{});
-  EXPECT_EQ(Rules(Lint("CREATE TABLE \"T\" (a int);\nALTER TABLE \"T\" ALTER a SET NOT NULL;")), Rs{});
+  EXPECT_EQ(Rules(Lint("CREATE TABLE \"T\" (a int);\nALTER TABLE \"T\" ALTER a SET NOT NULL;")),
+            Rs{});
 }
 
 TEST(LintRulesTest, CreateIndexNonConcurrently) {
@@ -187,8 +189,9 @@ TEST(LintRulesTest, AddingCheck) {
 }
 
 TEST(LintRulesTest, AddingUniqueConstraint) {
-  EXPECT_EQ(Rules(Lint("ALTER TABLE \"User\" ADD CONSTRAINT \"User_email_key\" UNIQUE (\"email\");")),
-            Rs{"adding-unique-constraint"});
+  EXPECT_EQ(
+      Rules(Lint("ALTER TABLE \"User\" ADD CONSTRAINT \"User_email_key\" UNIQUE (\"email\");")),
+      Rs{"adding-unique-constraint"});
   EXPECT_EQ(Rules(Lint("ALTER TABLE \"Org\" ADD PRIMARY KEY (\"id\");")),
             Rs{"adding-unique-constraint"});
   EXPECT_EQ(Rules(Lint("ALTER TABLE \"User\" ADD CONSTRAINT u UNIQUE USING INDEX \"User_e\";")),
@@ -211,18 +214,18 @@ TEST(LintRulesTest, QuotedNamesAreCaseSensitiveUnquotedFold) {
 
 TEST(LintRulesTest, MultiStatementFileWithCommentsAndDoBlock) {
   std::string migration =
-      "-- CreateTable\n"                                        // 1
-      "CREATE TABLE \"Post\" (\"id\" SERIAL NOT NULL);\n"       // 2
-      "\n"                                                      // 3
-      "DO $$\n"                                                 // 4
-      "BEGIN\n"                                                 // 5
-      "  ALTER TABLE \"User\" DROP COLUMN \"name\"; -- inside\n"  // 6
-      "END $$;\n"                                               // 7
-      "/* CreateIndex; with a ; */\n"                           // 8
+      "-- CreateTable\n"                                           // 1
+      "CREATE TABLE \"Post\" (\"id\" SERIAL NOT NULL);\n"          // 2
+      "\n"                                                         // 3
+      "DO $$\n"                                                    // 4
+      "BEGIN\n"                                                    // 5
+      "  ALTER TABLE \"User\" DROP COLUMN \"name\"; -- inside\n"   // 6
+      "END $$;\n"                                                  // 7
+      "/* CreateIndex; with a ; */\n"                              // 8
       "CREATE INDEX \"User_email_idx\" ON \"User\"(\"email\");\n"  // 9
-      "ALTER TABLE \"User\"\n"                                  // 10
-      "  ADD COLUMN \"x\" TEXT,\n"                              // 11
-      "  ALTER COLUMN \"email\" SET NOT NULL;\n";               // 12
+      "ALTER TABLE \"User\"\n"                                     // 10
+      "  ADD COLUMN \"x\" TEXT,\n"                                 // 11
+      "  ALTER COLUMN \"email\" SET NOT NULL;\n";                  // 12
   auto found = Lint(migration);
   ASSERT_EQ(Rules(found), (Rs{"create-index-non-concurrently", "setting-not-null"}));
   EXPECT_EQ(found[0].line, 9);

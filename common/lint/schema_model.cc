@@ -114,7 +114,8 @@ void SchemaModel::ApplyAlterTableCommand(TableModel& table, const nlohmann::json
   } else if (subtype == "AT_DropColumn") {
     table.columns.erase(column);
   } else if (subtype == "AT_AlterColumnType") {
-    table.columns[column].type = LastNameOf(NodeField(NodeField(NodeField(def, "ColumnDef"), "typeName"), "names"));
+    table.columns[column].type =
+        LastNameOf(NodeField(NodeField(NodeField(def, "ColumnDef"), "typeName"), "names"));
   } else if (subtype == "AT_SetNotNull") {
     table.columns[column].not_null = true;
   } else if (subtype == "AT_DropNotNull") {

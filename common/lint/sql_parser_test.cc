@@ -93,7 +93,8 @@ TEST(SqlParserTest, EmptyAndCommentOnlyFilesHaveNoStatements) {
 }
 
 TEST(SqlParserTest, QuotedAndQualifiedNamesReachTheTree) {
-  ParsedSql parsed = ParseSql("ALTER TABLE \"App\".\"User\" ADD COLUMN x int; ALTER TABLE Foo DROP y");
+  ParsedSql parsed =
+      ParseSql("ALTER TABLE \"App\".\"User\" ADD COLUMN x int; ALTER TABLE Foo DROP y");
   ASSERT_FALSE(parsed.error);
   const auto& relation = parsed.statements[0].node["relation"];
   EXPECT_EQ(StringField(relation, "schemaname"), "App");
