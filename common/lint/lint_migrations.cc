@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/base/error.h"
+#include "common/git/commit_range.h"
 #include "common/lint/migration_lint.h"
 #include "common/lint/migration_range.h"
 

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "common/base/error.h"
+#include "common/git/commit_range.h"
 #include "common/git/glob.h"
 #include "common/git/prisma_policy.h"
 
@@ -21,12 +22,8 @@ constexpr char kLockFilePattern[] = "**/migrations/migration_lock.toml";
 }  // namespace
 
 std::vector<MigrationSet> MigrationSetsBetween(const GitRepo& repo,
-                                               const std::optional<git_oid>& base_commit,
-                                               const git_oid& head_commit) {
-  std::optional<git_oid> base_tree;
-  if (base_commit) base_tree = repo.CommitTree(*base_commit);
-  git_oid head_tree = repo.CommitTree(head_commit);
-
+                                               const std::optional<git_oid>& base_tree,
+                                               const git_oid& head_tree) {
   std::map<std::string, MigrationSet> by_dir;
   for (const TreeChange& change :
        repo.DiffTrees(base_tree, head_tree, PathFilter({kMigrationSqlPattern}))) {
@@ -58,28 +55,28 @@ std::vector<MigrationSet> MigrationSetsBetween(const GitRepo& repo,
 
 }  // namespace ecsmig
 
-// Interim: --repo/--base/--head only, until the shared range resolution
-// (common/git/commit_range.h) lands.
 namespace ecsmig {
 
-void AddRangeOptions(cxxopts::Options& options) {
-  options.add_options()("repo", "repository (default .)", cxxopts::value<std::string>(), "DIR")(
-      "base", "base revision", cxxopts::value<std::string>(), "REV")(
-      "head", "head revision (default HEAD)", cxxopts::value<std::string>(), "REV");
-}
-
 std::vector<MigrationSet> RangeMigrationSets(ToolRun& run, const cxxopts::ParseResult& args) {
-  (void)run;
-  GitRepo repo = GitRepo::Open(args.count("repo") ? args["repo"].as<std::string>() : ".");
-  std::string head_rev = args.count("head") ? args["head"].as<std::string>() : "HEAD";
-  auto head = repo.ResolveCommit(head_rev);
-  if (!head) throw UsageError("--head " + head_rev + " does not name a commit");
-  std::optional<git_oid> base;
-  if (args.count("base")) {
-    base = repo.ResolveCommit(args["base"].as<std::string>());
-    if (!base) throw UsageError("--base does not name a commit");
+  RangeOptions opt = ParseRangeOptions(args);
+  GitRepo repo = GitRepo::Open(opt.repo);
+  CommitRange range = ResolveCommitRange(run, repo, opt);
+  if (range.base_missing) {
+    // Nothing says which migrations are new: linting all of them would bury
+    // the new ones' findings under the history's.
+    run.log().Warning(range.missing_cause +
+                          ": cannot tell which migrations the range adds, so none is linted; "
+                          "fetch more history (actions/checkout with fetch-depth: 0)",
+                      {"Cannot lint: base commit missing", "", 0});
+    return {};
   }
-  return MigrationSetsBetween(repo, base, *head);
+  run.log().Info(
+      "linting the migrations " +
+      (range.base_sha.empty() ? std::string("(empty tree)") : range.base_sha.substr(0, 12)) + ".." +
+      range.head_sha.substr(0, 12) + " adds (" + RangeReasonName(range.reason) + ")");
+  std::optional<git_oid> base_tree;
+  if (range.base) base_tree = range.base->tree;
+  return MigrationSetsBetween(repo, base_tree, range.head->tree);
 }
 
 }  // namespace ecsmig
