@@ -108,7 +108,6 @@ int Run(ToolRun& run, const cxxopts::ParseResult& args) {
     }
   }
   LintReport report = LintMigrationSets(sets, opt.rules);
-  ReleaseSqlParserMemory();
   for (const std::string& skipped : report.skipped_sets) {
     run.log().Notice("not linted: " + skipped + " is not PostgreSQL, which the linter parses");
   }

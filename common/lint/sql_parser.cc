@@ -58,8 +58,6 @@ ParsedSql ParseSql(const std::string& text) {
   return parsed;
 }
 
-void ReleaseSqlParserMemory() { pg_query_exit(); }
-
 const nlohmann::json& NodeField(const nlohmann::json& node, const char* name) {
   static const nlohmann::json kNull;
   if (!node.is_object()) return kNull;

@@ -34,9 +34,6 @@ struct ParsedSql {
 // no PostgreSQL client can send).
 ParsedSql ParseSql(const std::string& text);
 
-// Frees the parser's memory context; the next ParseSql makes a new one.
-void ReleaseSqlParserMemory();
-
 // Helpers for reading parse trees.
 
 // node[name], or a null node when `node` is not an object or has no such

@@ -100,8 +100,6 @@ TEST(SqlParserTest, QuotedAndQualifiedNamesReachTheTree) {
   EXPECT_EQ(StringField(relation, "schemaname"), "App");
   EXPECT_EQ(StringField(relation, "relname"), "User");
   EXPECT_EQ(StringField(parsed.statements[1].node["relation"], "relname"), "foo");
-  ReleaseSqlParserMemory();
-  EXPECT_FALSE(ParseSql("SELECT 1").error);  // usable again after the release
 }
 
 TEST(SqlLexerTest, ClauseOffsetsSkipNestedCommasStringsAndComments) {
