@@ -47,7 +47,7 @@ EXPECTED_INPUTS = [
     "cluster", "service", "task-definition", "container", "command", "env", "subnets",
     "security-groups", "assign-public-ip", "launch-type", "capacity-provider-strategy",
     "platform-version", "started-by", "if-running", "tags", "paths", "preset", "base", "head",
-    "environment", "github-token", "only-if-changed", "run-seeders", "seed-command", "timeout",
+    "environment", "github-token", "only-if-changed", "lint", "lint-fail-on", "run-seeders", "seed-command", "timeout",
     "start-timeout",
     "follow-logs", "stop-on-cancel", "region", "role-to-assume", "version",
 ]
