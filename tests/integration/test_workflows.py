@@ -1126,7 +1126,7 @@ class LocalRunAgainstLocalAwsTest(unittest.TestCase):
         proc, _ = self.local_run("--cluster", "lr-lint", "--service", "api",
                                  "--lint-fail-on", "data-loss")
         self.assertEqual(proc.returncode, 5, proc.stderr)
-        self.assertIn("20250103000000_drop/migration.sql:2:20", proc.stderr)
+        self.assertIn("20250103000000_drop/migration.sql:2:17", proc.stderr)
         self.assertEqual([t for t in self.aws.tasks() if t["cluster"].endswith("lr-lint")], [])
 
     def test_failed_migration_fails_with_its_exit_code(self):
