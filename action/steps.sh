@@ -529,6 +529,8 @@ cmd_lint() {
   local args=(--repo "${INPUT_REPO:-.}")
   [[ -n "${INPUT_BASE:-}" ]] && args+=(--base "$INPUT_BASE")
   [[ -n "${INPUT_HEAD:-}" ]] && args+=(--head "$INPUT_HEAD")
+  # The same range as detect: the environment's last successful deployment.
+  [[ -n "${INPUT_ENVIRONMENT:-}" ]] && args+=(--base-from deployment --environment "$INPUT_ENVIRONMENT")
   [[ -n "${INPUT_LINT_FAIL_ON:-}" ]] && args+=(--fail-on "$INPUT_LINT_FAIL_ON")
   "$bin" "${args[@]}"
 }

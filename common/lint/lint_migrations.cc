@@ -6,6 +6,7 @@
 
 #include "common/base/error.h"
 #include "common/git/commit_range.h"
+#include "common/github/markdown.h"
 #include "common/lint/migration_lint.h"
 #include "common/lint/migration_range.h"
 
@@ -84,8 +85,8 @@ void WriteSummary(ToolRun& run, const LintReport& report) {
     md += "| --- | --- | --- | --- | --- |\n";
     for (size_t i = 0; i < report.findings.size() && i < kMaxRows; ++i) {
       const MigrationFinding& f = report.findings[i];
-      md += "| `" + f.rule + "` | " + MarkdownEscape(f.migration) + " | " + std::to_string(f.line) +
-            " | " + MarkdownEscape(f.table) + " | " + MarkdownEscape(f.message) + " |\n";
+      md += "| `" + f.rule + "` | " + MarkdownText(f.migration) + " | " + std::to_string(f.line) +
+            " | " + MarkdownText(f.table) + " | " + MarkdownText(f.message) + " |\n";
     }
     if (report.findings.size() > kMaxRows) {
       md += "| … and " + std::to_string(report.findings.size() - kMaxRows) + " more | | | | |\n";
