@@ -5,7 +5,7 @@
 # run executes exactly the command lines a workflow run does.
 #
 #   steps.sh setup|install|oidc            (action only: binaries, credentials)
-#   steps.sh detect|resolve|run|wait|seed|seed-wait|summary|stop
+#   steps.sh detect|lint|resolve|run|wait|seed|seed-wait|summary|stop
 #
 # Inputs arrive as INPUT_<NAME> environment variables (the action input name in
 # upper case, '-' as '_'); what an earlier step learned arrives as ECSMIG_*
@@ -21,6 +21,7 @@ set -euo pipefail
 : "${INPUT_PRESET:=}"
 : "${INPUT_ENVIRONMENT:=}"
 : "${INPUT_ONLY_IF_CHANGED:=true}"
+: "${INPUT_LINT:=true}"
 : "${INPUT_RUN_SEEDERS:=false}"
 : "${INPUT_SEED_COMMAND:=npm run seed}"
 : "${INPUT_TIMEOUT:=30m}"
@@ -365,6 +366,10 @@ download_release() {
   for name in detect-schema-change resolve-network run-migration-task wait-task fetch-logs; do
     install -m 0755 "$root/bin/$name" "$bin_dir/$name"
   done
+  # Releases before lint-migrations lack it; the lint step then says so.
+  if [[ -f "$root/bin/lint-migrations" ]]; then
+    install -m 0755 "$root/bin/lint-migrations" "$bin_dir/lint-migrations"
+  fi
   # Kept beside bin/ (and so in the cache) for install_runtime_packages.
   if [[ -f "$root/runtime-packages.txt" ]]; then
     cp "$root/runtime-packages.txt" "$(dirname "$bin_dir")/runtime-packages.txt"
@@ -409,7 +414,7 @@ build_from_source() {
   # What building the tools needs, no more (scripts/install-deps also brings
   # the test suite's clang, GoogleTest and moto).
   local packages=(cmake ninja-build g++ pkg-config libgit2-dev libcurl4-openssl-dev libssl-dev
-    nlohmann-json3-dev libcxxopts-dev) missing=() package
+    nlohmann-json3-dev libcxxopts-dev libpg-query-dev) missing=() package
   if command -v dpkg-query >/dev/null 2>&1; then
     for package in "${packages[@]}"; do
       [[ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" == "install ok installed" ]] ||
@@ -428,7 +433,7 @@ build_from_source() {
   cmake --build "$build" -j "$(nproc)" >&2
   mkdir -p "$bin_dir"
   local name
-  for name in detect-schema-change resolve-network run-migration-task wait-task fetch-logs; do
+  for name in detect-schema-change lint-migrations resolve-network run-migration-task wait-task fetch-logs; do
     install -m 0755 "$build/$name" "$bin_dir/$name"
   done
 }
@@ -503,6 +508,31 @@ cmd_detect() {
     notice "no schema or migration change in this range: the migration task is skipped"
     emit run_migration false
   fi
+}
+
+# Lints the SQL of the migrations the range adds (lint-migrations): findings
+# are annotations on their lines; `lint-fail-on` classes fail the run here,
+# before any task starts. Nothing to lint when nothing changed.
+cmd_lint() {
+  if [[ "$(bool lint "$INPUT_LINT")" != true || "${ECSMIG_CHANGED:-true}" == false ]]; then
+    return 0
+  fi
+  if ! git -C "${INPUT_REPO:-.}" rev-parse --git-dir >/dev/null 2>&1; then
+    log "no git repository here: migrations not linted"
+    return 0
+  fi
+  local bin
+  if ! bin=$(tool lint-migrations 2>/dev/null); then
+    notice "this ecsmig release has no lint-migrations: migrations not linted"
+    return 0
+  fi
+  local args=(--repo "${INPUT_REPO:-.}")
+  [[ -n "${INPUT_BASE:-}" ]] && args+=(--base "$INPUT_BASE")
+  [[ -n "${INPUT_HEAD:-}" ]] && args+=(--head "$INPUT_HEAD")
+  # The same range as detect: the environment's last successful deployment.
+  [[ -n "${INPUT_ENVIRONMENT:-}" ]] && args+=(--base-from deployment --environment "$INPUT_ENVIRONMENT")
+  [[ -n "${INPUT_LINT_FAIL_ON:-}" ]] && args+=(--fail-on "$INPUT_LINT_FAIL_ON")
+  "$bin" "${args[@]}"
 }
 
 # Reads the service's network configuration, with explicit inputs as fallback.
@@ -660,6 +690,7 @@ main() {
     install) cmd_install ;;
     oidc) cmd_oidc ;;
     detect) cmd_detect ;;
+    lint) cmd_lint ;;
     resolve) cmd_resolve ;;
     run) cmd_run ;;
     wait) cmd_wait ;;
@@ -668,7 +699,7 @@ main() {
     summary) cmd_summary ;;
     stop) cmd_stop ;;
     *)
-      echo "usage: steps.sh setup|install|oidc|detect|resolve|run|wait|seed|seed-wait|summary|stop" >&2
+      echo "usage: steps.sh setup|install|oidc|detect|lint|resolve|run|wait|seed|seed-wait|summary|stop" >&2
       exit 2
       ;;
   esac

@@ -52,6 +52,7 @@ def main():
     detect = load(os.path.join(results_dir, "detect.txt"))
     logs = load(os.path.join(results_dir, "logs.json"))
     aws_call = load(os.path.join(results_dir, "aws_call.txt"))
+    lint = load(os.path.join(results_dir, "lint.md"))
     quick = machine.get("quick") == "1"
     events = steps.get("events", 0)
 
@@ -253,6 +254,16 @@ def main():
                                 f"wall {m.group(4)}×, cpu {m.group(7)}×", float(m.group(4)) <= 1.0))
         if not match:
             add("(no worst-ratio line found in bench/detect's output)")
+
+    if lint:
+        add("## lint-migrations vs squawk (`bench/lint/run.sh`)")
+        add("")
+        add(lint.strip())
+        add("")
+        match = re.search(r"ratio: wall ([\d.]+)x", lint)
+        if match:
+            targets.append(("lint: faster than squawk", f"{match.group(1)}×",
+                            float(match.group(1)) > 1.0))
 
     if aws_call:
         add("## One signed DescribeServices: library vs curl vs aws CLI (`bench/aws_call/run.sh`)")

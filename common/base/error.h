@@ -10,12 +10,13 @@ namespace ecsmig {
 // Exit codes users' workflows depend on (CONTRACT.md).
 enum ExitCode : int {
   kExitOk = 0,
-  kExitFailed = 1,       // the job failed: AWS error retries did not cure, policy
-  kExitUsage = 2,        // bad input or usage, always before any AWS call
-  kExitMissingBase = 3,  // detect-schema-change --on-missing-base fail
-  kExitPolicy = 4,       // detect-schema-change migration policy violation
-  kExitTimeout = 124,    // wait-task timeout
-  kExitInfra = 125,      // wait-task: the task failed to start / infra failure
+  kExitFailed = 1,        // the job failed: AWS error retries did not cure, policy
+  kExitUsage = 2,         // bad input or usage, always before any AWS call
+  kExitMissingBase = 3,   // detect-schema-change --on-missing-base fail
+  kExitPolicy = 4,        // detect-schema-change migration policy violation
+  kExitLintFindings = 5,  // lint-migrations: findings of a class named by --fail-on
+  kExitTimeout = 124,     // wait-task timeout
+  kExitInfra = 125,       // wait-task: the task failed to start / infra failure
   kExitSigInt = 130,
   kExitSigTerm = 143,
 };

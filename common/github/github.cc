@@ -156,6 +156,7 @@ std::string FormatWorkflowCommand(std::string_view name, const AnnotationPropert
   std::vector<std::string> properties;
   if (!props.file.empty()) properties.push_back("file=" + EscapeCommandProperty(props.file));
   if (props.line > 0) properties.push_back("line=" + std::to_string(props.line));
+  if (props.line > 0 && props.col > 0) properties.push_back("col=" + std::to_string(props.col));
   if (!props.title.empty()) properties.push_back("title=" + EscapeCommandProperty(props.title));
   for (size_t i = 0; i < properties.size(); ++i) {
     out += i == 0 ? " " : ",";
@@ -189,7 +190,8 @@ void Logger::Annotate(std::string_view kind, std::string_view message,
   }
   err_ << tool_ << ": " << kind << ": ";
   if (!props.file.empty())
-    err_ << props.file << (props.line > 0 ? ":" + std::to_string(props.line) : "") << ": ";
+    err_ << props.file << (props.line > 0 ? ":" + std::to_string(props.line) : "")
+         << (props.line > 0 && props.col > 0 ? ":" + std::to_string(props.col) : "") << ": ";
   err_ << text << "\n" << std::flush;
 }
 

@@ -67,6 +67,7 @@ struct AnnotationProperties {
   std::string title;
   std::string file;
   int line = 0;  // 0 = none
+  int col = 0;   // 0 = none; 1-based, like line
 };
 
 // "::name key=value,...::data" (no trailing newline).

@@ -163,6 +163,10 @@ TEST(WorkflowCommands, EscapesLikeTheToolkit) {
             "::error file=prisma/migrations/1_init/migration.sql,line=3,title=edit%3A "
             "applied::bad%0Athing");
   EXPECT_EQ(FormatWorkflowCommand("group", {}, "Logs"), "::group::Logs");
+  props.col = 7;
+  EXPECT_EQ(FormatWorkflowCommand("warning", props, "x"),
+            "::warning file=prisma/migrations/1_init/migration.sql,line=3,col=7,title=edit%3A "
+            "applied::x");
 }
 
 TEST(Logger, PlainOutsideActionsAnnotationsInside) {

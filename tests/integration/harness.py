@@ -41,7 +41,7 @@ SOURCE_DIR = os.environ.get("ECSMIG_SOURCE_DIR") or os.path.abspath(
 BIN_DIR = os.environ.get("ECSMIG_BIN_DIR") or os.path.join(SOURCE_DIR, "build")
 LOCALAWS = os.path.join(SOURCE_DIR, "tests", "aws_local", "localaws.py")
 
-TOOLS = ("detect-schema-change", "resolve-network", "run-migration-task",
+TOOLS = ("detect-schema-change", "lint-migrations", "resolve-network", "run-migration-task",
          "wait-task", "fetch-logs")
 DEFAULT_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/api:latest"
 

@@ -41,13 +41,13 @@ STEPS = REPO / "action" / "steps.sh"
 OUTPUTS_SH = REPO / "action" / "outputs.sh"
 LOCAL_RUN = REPO / "scripts" / "local-run"
 FAKE_TOOL = REPO / "tests" / "workflows" / "fake_tool.py"
-TOOLS = ["detect-schema-change", "resolve-network", "run-migration-task", "wait-task", "fetch-logs"]
+TOOLS = ["detect-schema-change", "lint-migrations", "resolve-network", "run-migration-task", "wait-task", "fetch-logs"]
 
 EXPECTED_INPUTS = [
     "cluster", "service", "task-definition", "container", "command", "env", "subnets",
     "security-groups", "assign-public-ip", "launch-type", "capacity-provider-strategy",
     "platform-version", "started-by", "if-running", "tags", "paths", "preset", "base", "head",
-    "environment", "github-token", "only-if-changed", "run-seeders", "seed-command", "timeout",
+    "environment", "github-token", "only-if-changed", "lint", "lint-fail-on", "run-seeders", "seed-command", "timeout",
     "start-timeout",
     "follow-logs", "stop-on-cancel", "region", "role-to-assume", "version",
 ]
@@ -1102,7 +1102,8 @@ class LocalRunAgainstLocalAwsTest(unittest.TestCase):
     def test_schema_change_runs_the_migration_task(self):
         seeded = self.aws.seed_service(cluster="lr-ok", service="api")
         self.commit({"prisma/schema.prisma": "model A { id Int @id\n name String }\n",
-                     "prisma/migrations/20250101000000_name/migration.sql": "ALTER TABLE a;\n"})
+                     "prisma/migrations/20250101000000_name/migration.sql":
+                         'ALTER TABLE "A" ADD COLUMN "name" TEXT;\n'})
         self.aws.script_next_task(exit_codes={"app": 0},
                                   log_lines={"app": ["Applying migration `20250101000000_name`"]})
         proc, outputs = self.local_run("--cluster", "lr-ok", "--service", "api")
@@ -1116,9 +1117,23 @@ class LocalRunAgainstLocalAwsTest(unittest.TestCase):
         self.assertIn("Applying migration", proc.stdout + proc.stderr)  # --follow-logs: wait-task prints log lines on stdout
         self.assertEqual(outputs["log_group"], seeded["log_group"])
 
+    def test_lint_fail_on_stops_the_run_before_any_task(self):
+        self.aws.seed_service(cluster="lr-lint", service="api")
+        self.commit({"prisma/migrations/20250101000000_init/migration.sql":
+                     'CREATE TABLE "A" ("id" INT, "name" TEXT);\n'})
+        self.commit({"prisma/migrations/20250103000000_drop/migration.sql":
+                     '-- AlterTable\nALTER TABLE "A" DROP COLUMN "name";\n'})
+        proc, _ = self.local_run("--cluster", "lr-lint", "--service", "api",
+                                 "--lint-fail-on", "data-loss")
+        self.assertEqual(proc.returncode, 5, proc.stderr)
+        self.assertIn("20250103000000_drop/migration.sql:2:17", proc.stderr)
+        self.assertEqual([t for t in self.aws.tasks() if t["cluster"].endswith("lr-lint")], [])
+
     def test_failed_migration_fails_with_its_exit_code(self):
         self.aws.seed_service(cluster="lr-fail", service="api")
-        self.commit({"prisma/migrations/20250102000000_bad/migration.sql": "BROKEN;\n"})
+        # Valid SQL (lint-migrations passes it); the task fails as scripted.
+        self.commit({"prisma/migrations/20250102000000_bad/migration.sql":
+                     'ALTER TABLE "Missing" ADD COLUMN "x" TEXT;\n'})
         self.aws.script_next_task(exit_codes={"app": 3})
         proc, outputs = self.local_run("--cluster", "lr-fail", "--service", "api",
                                        "--run-seeders", "true")
