@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 
+#include "common/ecs/ecs_task.h"
 #include "common/github/github.h"
 
 namespace ecsmig {
@@ -47,14 +48,15 @@ std::string QuotedAfter(std::string_view line, std::string_view prefix) {
   return std::string(rest.substr(open + 1, close - open - 1));
 }
 
-// "P1001" when `rest` (after "Error: ") is a Prisma code followed by nothing,
-// a space or a colon; "" otherwise.
+// "P1001" when `rest` (after "Error: ") is a Prisma code alone or followed by
+// a colon, as Prisma prints it ("Error: P3009", "Error: P1001: Can't reach
+// ..."); "" otherwise ("Error: P3009 (quoted in a runbook)").
 std::string PrismaCode(std::string_view rest) {
   if (rest.size() < 5 || rest[0] != 'P') return "";
   for (size_t i = 1; i < 5; ++i) {
     if (rest[i] < '0' || rest[i] > '9') return "";
   }
-  if (rest.size() > 5 && rest[5] != ':' && rest[5] != ' ' && rest[5] != '\t') return "";
+  if (rest.size() > 5 && rest[5] != ':') return "";
   return std::string(rest.substr(0, 5));
 }
 
@@ -377,7 +379,13 @@ void TaskLogAnalysis::AddTask(const nlohmann::json& task) {
 
 Diagnosis TaskLogAnalysis::Result() const {
   Diagnosis from_ecs = DiagnoseStoppedTask(task_);
-  return from_ecs.empty() ? prisma_.Result() : from_ecs;
+  if (!from_ecs.empty()) return from_ecs;
+  // A task whose every container exited 0 did not fail, whatever its log quotes.
+  if (JsonString(task_, "lastStatus", std::string()) == "STOPPED" &&
+      EveryContainerExitedZero(task_)) {
+    return {};
+  }
+  return prisma_.Result();
 }
 
 void TaskLogAnalysis::WriteOutputs(OutputWriter& outputs, bool log_read) const {

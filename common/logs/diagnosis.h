@@ -72,7 +72,8 @@ class TaskLogAnalysis {
   // The task as DescribeTasks last described it (stop reasons); null is ignored.
   void AddTask(const nlohmann::json& task);
 
-  // ECS's stop reasons win: they say why the task ended; then the log's.
+  // ECS's stop reasons win: they say why the task ended; then the log's,
+  // unless the task stopped with every container's exit code 0.
   Diagnosis Result() const;
   std::vector<AppliedMigration> AppliedMigrations() const { return timer_.Applied(); }
 

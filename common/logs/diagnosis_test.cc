@@ -118,6 +118,7 @@ TEST(DiagnosisTest, CodesMentionedInPassingAreNotRecognised) {
       "the last run printed Error: P1001 twice\n"
       "Error: P30090 is not a code\n"
       "Error: P3009x neither\n"
+      "Error: P3009 (quoted in a runbook)\n"
       "note: Can't reach database server at `x` was fixed yesterday\n"
       "The following migration(s) have been applied:\n");
   EXPECT_TRUE(d.empty()) << d.id;
@@ -248,6 +249,19 @@ TEST(DiagnosisTest, EcsStopReasonsWinOverTheLog) {
   analysis.AddTask(StoppedTask("Essential container in task exited",
                                "OutOfMemoryError: Container killed due to memory usage"));
   EXPECT_EQ(analysis.Result().id, "ecs:OutOfMemoryError");
+}
+
+TEST(DiagnosisTest, ATaskThatSucceededHasNoDiagnosis) {
+  TaskLogAnalysis analysis;
+  analysis.AddLogEvent("Error: P3009", 1);
+  nlohmann::json task =
+      StoppedTask("Essential container in task exited", "", "EssentialContainerExited");
+  task["containers"][0]["exitCode"] = 0;
+  analysis.AddTask(task);
+  EXPECT_TRUE(analysis.Result().empty());
+  task["containers"][0]["exitCode"] = 1;
+  analysis.AddTask(task);
+  EXPECT_EQ(analysis.Result().id, "prisma:P3009");
 }
 
 TEST(DiagnosisTest, MessageIsOneLine) {

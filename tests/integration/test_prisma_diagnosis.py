@@ -172,5 +172,82 @@ class PrismaDiagnosisTest(unittest.TestCase):
         self.assertIn("security group", result.outputs["diagnosis_message"])
 
 
+class StopReasonAndScriptedLogTest(harness.LocalAwsTestCase):
+    """No Prisma needed: ECS's stop reasons, and Prisma's native texts written
+    to the task's stream by the local AWS's scripted lifecycle."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.seeded = cls.aws.seed_service(cluster="diag", service="api")
+        cls.ecs = cls.aws.proxy_client("ecs")
+
+    def run_and_wait(self, extra=(), **script):
+        self.aws.script_next_task(**script)
+        arn = self.ecs.run_task(
+            cluster="diag", taskDefinition=self.seeded["task_definition_arn"],
+            launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {
+                "subnets": self.seeded["subnets"],
+                "securityGroups": self.seeded["security_groups"]}})["tasks"][0]["taskArn"]
+        return arn, harness.run_tool("wait-task", ["--cluster", "diag", "--task", arn, *extra],
+                                     self.aws.env())
+
+    def test_each_ecs_stop_reason(self):
+        cases = [
+            ("ecs:CannotPullContainerError", "VPC endpoints", dict(
+                statuses=(("PROVISIONING", 0.2), ("PENDING", 0.2)), stop_code="TaskFailedToStart",
+                stopped_reason="CannotPullContainerError: ref pull has been retried 5 time(s): "
+                "failed to copy: httpReadSeeker: failed open: failed to do request: Get "
+                "\"https://prod-us-east-1-starport-layer-bucket.s3.us-east-1.amazonaws.com/x\": "
+                "dial tcp 52.216.1.1:443: i/o timeout")),
+            ("ecs:ResourceInitializationError", "NAT", dict(
+                statuses=(("PROVISIONING", 0.2), ("PENDING", 0.2)), stop_code="TaskFailedToStart",
+                stopped_reason="ResourceInitializationError: unable to pull secrets or registry "
+                "auth: execution resource retrieval failed: unable to retrieve secret from asm: "
+                "service call has been retried 5 time(s): RequestCanceled: request context "
+                "canceled caused by: context deadline exceeded")),
+            ("ecs:OutOfMemoryError", "memory", dict(
+                statuses=(("RUNNING", 0.3),), exit_codes={"app": 137},
+                container_reasons={"app": "OutOfMemoryError: Container killed due to memory usage"})),
+        ]
+        for expected, advice, script in cases:
+            with self.subTest(expected=expected):
+                # The stop reasons need no log: --follow-logs only where the task ran
+                # (a task that never started has no stream to wait for).
+                follow = "exit_codes" in script
+                _, r = self.run_and_wait(["--follow-logs"] if follow else [], **script)
+                self.assertNotEqual(r.returncode, 0, r)
+                self.assertEqual(r.outputs["diagnosis"], expected, r)
+                self.assertIn(advice, r.outputs["diagnosis_message"])
+                self.assertTrue(r.summary.startswith("### Diagnosis: " + expected), r.summary)
+                if follow:
+                    self.assertEqual(r.outputs["applied_migrations_json"], "[]")
+                else:  # the log keys belong to runs that read the log
+                    self.assertNotIn("applied_migrations", r.outputs)
+
+    def test_native_prisma_text_through_cloudwatch(self):
+        with open(os.path.join(harness.SOURCE_DIR, "tests", "data", "prisma",
+                               "native-P3009.txt")) as f:
+            lines = f.read().splitlines()
+        arn, r = self.run_and_wait(["--follow-logs"], statuses=(("RUNNING", 1.0),),
+                                   exit_codes={"app": 1}, log_lines={"app": lines})
+        self.assertEqual(r.returncode, 1, r)
+        self.assertEqual(r.outputs["diagnosis"], "prisma:P3009")
+        self.assertIn('--rolled-back "20240528214728_add_cursor_index_03"',
+                      r.outputs["diagnosis_message"])
+        fetched = harness.run_tool("fetch-logs", ["--cluster", "diag", "--task", arn,
+                                                  "--drain-grace", "500ms"], self.aws.env())
+        self.assertEqual(fetched.outputs["diagnosis"], "prisma:P3009", fetched)
+
+    def test_success_without_prisma_lines_says_nothing(self):
+        _, r = self.run_and_wait(["--follow-logs"], statuses=(("RUNNING", 0.5),),
+                                 log_lines={"app": ["hello", "Error: P3009 (quoted in a runbook)"]})
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.outputs["diagnosis"], "")
+        self.assertEqual(r.outputs["applied_migrations"], "")
+        self.assertEqual(r.outputs["applied_migrations_json"], "[]")
+        self.assertNotIn("Diagnosis", r.summary)
+
+
 if __name__ == "__main__":
     unittest.main()
