@@ -8,6 +8,7 @@
 #include "common/base/signals.h"
 #include "common/ecs/ecs.h"
 #include "common/ecs/ecs_task.h"
+#include "common/logs/diagnosis.h"
 #include "common/logs/task_logs.h"
 
 namespace ecsmig {
@@ -203,6 +204,15 @@ std::string JoinLines(const std::vector<std::string>& values) {
   return out;
 }
 
+// The diagnosis and the applied migrations: outputs, a notice, and (with
+// --summary) the lead of the step summary.
+void WriteAnalysis(ToolRun& run, const TaskLogAnalysis& analysis, bool summary) {
+  analysis.WriteOutputs(run.outputs(), /*log_read=*/true);
+  analysis.Report(run.log());
+  std::string lead = summary ? analysis.SummaryMarkdown(/*failed=*/true) : "";
+  if (!lead.empty() && run.summary().enabled()) run.summary().Append(lead);
+}
+
 int Interrupted(ToolRun& run) {
   int signal_number = CancelSignal();
   run.log().Warning("interrupted; stopped reading logs");
@@ -300,6 +310,8 @@ int Run(ToolRun& run, const cxxopts::ParseResult& args, const FetchLogsClientFac
   run.outputs().Set("console_url",
                     urls.empty() ? request.log_options.task_console_url : JoinLines(urls));
   run.outputs().Set("events", "0");
+  TaskLogAnalysis analysis;  // diagnosis and migration timing, from the lines as printed
+  analysis.AddTask(task);
 
   // A task that never started has no logs to wait for.
   bool never_started = !task.is_null() && task.value("lastStatus", "") == "STOPPED" &&
@@ -308,6 +320,7 @@ int Run(ToolRun& run, const cxxopts::ParseResult& args, const FetchLogsClientFac
     run.log().Notice("task " + request.task.task_id +
                      " stopped without starting, so it wrote no logs (" +
                      task.value("stoppedReason", "no reason given") + ")");
+    WriteAnalysis(run, analysis, request.summary);
     if (request.summary) WriteSummary(run, "Logs of task " + request.task.task_id, {});
     return kExitOk;
   }
@@ -320,6 +333,8 @@ int Run(ToolRun& run, const cxxopts::ParseResult& args, const FetchLogsClientFac
   TaskLogOptions options = request.log_options;
   options.fold_groups = true;
   auto follower = MakeTaskLogFollower(run, make_logs, targets, options);
+  follower->ObserveEvents(
+      [&analysis](const LogEvent& event) { analysis.AddLogEvent(event.message, event.timestamp); });
   auto drain_deadline = [&] {
     return clock.Monotonic() + std::max(options.stream_timeout, milliseconds(120000)) +
            options.drain_grace;
@@ -369,7 +384,8 @@ int Run(ToolRun& run, const cxxopts::ParseResult& args, const FetchLogsClientFac
         break;
       }
       try {
-        status = DescribeTask(*ecs, request).value("lastStatus", status);
+        task = DescribeTask(*ecs, request);
+        status = task.value("lastStatus", status);
       } catch (const Error& e) {
         if (!IsTransient(e)) throw;
         run.log().Verbose(std::string("DescribeTasks: ") + e.what() + "; asking again");
@@ -380,6 +396,8 @@ int Run(ToolRun& run, const cxxopts::ParseResult& args, const FetchLogsClientFac
   }
 
   run.outputs().Set("events", std::to_string(follower->events_printed()));
+  analysis.AddTask(task);
+  WriteAnalysis(run, analysis, request.summary);
   if (request.summary) {
     std::string title = request.by_task
                             ? "Last lines of task " + request.task.task_id

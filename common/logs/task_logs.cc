@@ -101,7 +101,9 @@ size_t LogLinePrinter::Print(const std::string& prefix, const std::vector<LogEve
     std::string line;
     if (timestamps_) line = FormatLogTimestamp(event.timestamp) + " ";
     line += prefix;
-    line += run_.redactor().Redact(message);
+    std::string redacted = run_.redactor().Redact(message);
+    if (observer_) observer_(LogEvent{event.timestamp, event.ingestion_time, redacted});
+    line += redacted;
     buffer += line;
     buffer += '\n';
     if (tail_capacity_ > 0) {
@@ -276,6 +278,9 @@ class Follower : public TaskLogFollower {
   long long events_printed() const override { return printer_.printed(); }
   std::vector<std::string> Tail(size_t n) const override { return printer_.Tail(n); }
   bool limit_reached() const override { return printer_.limit_reached(); }
+  void ObserveEvents(LogEventObserver observer) override {
+    printer_.set_observer(std::move(observer));
+  }
 
   bool complete() const override {
     if (printer_.limit_reached()) return true;

@@ -19,6 +19,8 @@ namespace ecsmig {
 
 class ToolRun;
 
+using LogEventObserver = std::function<void(const LogEvent&)>;
+
 struct TaskLogOptions {
   bool timestamps = false;
   std::chrono::milliseconds stream_timeout{120000};  // --stream-timeout
@@ -62,6 +64,9 @@ class TaskLogFollower {
   virtual std::vector<std::string> problems() const = 0;
   virtual long long get_log_events_calls() const = 0;
   virtual bool limit_reached() const = 0;
+  // Hands every event to `observer` as it is printed (message redacted), so
+  // the run's log analysis (diagnosis.h) reads the lines as they stream.
+  virtual void ObserveEvents(LogEventObserver observer) { (void)observer; }
 };
 
 // Makes the Logs client for a region ("" = the run's default region).
@@ -96,6 +101,7 @@ class LogLinePrinter {
   long long printed() const { return printed_; }
   bool limit_reached() const { return max_events_ >= 0 && printed_ >= max_events_; }
   std::vector<std::string> Tail(size_t n) const;
+  void set_observer(LogEventObserver observer) { observer_ = std::move(observer); }
 
  private:
   void Write(const std::string& data);
@@ -110,6 +116,7 @@ class LogLinePrinter {
   std::deque<std::string> tail_;
   long long printed_ = 0;
   bool in_section_ = false;
+  LogEventObserver observer_;
 };
 
 // Follows `targets` (containers without awslogs get a notice and a console

@@ -87,6 +87,7 @@ WaitOutcome TaskWaiter::Wait() {
       std::optional<json> answer = DescribeTrusted();
       if (!answer) break;  // cancelled while backing off
       task_ = std::move(*answer);
+      if (options_.analysis) options_.analysis->AddTask(task_);
       const TimePoint answered = run_.ctx().clock.Monotonic();
       std::string status = JsonString(task_, "lastStatus");
       if (first_answer_) OnFirstAnswer();
@@ -228,6 +229,11 @@ void TaskWaiter::StartFollowingLogs() {
     }
   }
   follower_ = follower_factory_(run_, options_.aws, std::move(targets));
+  if (follower_ && options_.analysis) {
+    follower_->ObserveEvents([analysis = options_.analysis](const LogEvent& event) {
+      analysis->AddLogEvent(event.message, event.timestamp);
+    });
+  }
 }
 
 void TaskWaiter::ReportStatus(const std::string& status) {

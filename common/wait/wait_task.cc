@@ -179,10 +179,15 @@ ToolSpec WaitTaskSpec(AwsClientFactory aws_factory, LogFollowerFactory follower_
     // Polling for half an hour meets throttling sooner or later; it must not end the wait.
     if (ecs_settings.max_attempts == 0) ecs_settings.max_attempts = 10;
     std::unique_ptr<AwsJsonService> ecs = aws_factory(AwsService::kEcs, ecs_settings, run);
+    TaskLogAnalysis analysis;  // diagnosis and migration timing (#17)
+    options.analysis = &analysis;
     WaitOutcome outcome = WaitForTask(*ecs, run, options, follower_factory);
     LogOutcome(run.log(), outcome);
     WriteOutputs(run.outputs(), outcome);
-    run.summary().Append(SummaryMarkdown(options.task.task_id, outcome));
+    analysis.WriteOutputs(run.outputs(), options.follow_logs);
+    analysis.Report(run.log());
+    run.summary().Append(analysis.SummaryMarkdown(outcome.result != "success") +
+                         SummaryMarkdown(options.task.task_id, outcome));
     return outcome.exit_code;
   };
   return spec;

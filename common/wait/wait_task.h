@@ -11,6 +11,7 @@
 #include "common/ecs/ecs.h"
 #include "common/ecs/ecs_task.h"
 #include "common/github/cli.h"
+#include "common/logs/diagnosis.h"
 #include "common/logs/task_logs.h"
 
 namespace ecsmig {
@@ -57,6 +58,7 @@ struct WaitOptions {
   bool follow_logs = false;
   AwsSettings aws;  // for the log follower's own clients
   WaitFinishHook on_finish;
+  TaskLogAnalysis* analysis = nullptr;  // fed each followed event and each described task
 };
 
 // How long wait-task waits after a DescribeTasks answer before the next call:

@@ -7,8 +7,11 @@
    the ECS lifecycle layer really running the task's command as a process and
    shipping its output to CloudWatch Logs (tests/aws_local/README.md).
 4. The action's own steps via scripts/local-run: detect → resolve → run →
-   wait (+ logs), the task applying the migration with psql.
-5. A check that the migration's table exists in the database.
+   wait (+ logs), the task applying the migrations with the real Prisma CLI
+   (tests/prisma/, `scripts/install-deps --prisma`: Prisma 6 offline through
+   its WebAssembly engine), or with psql where Node or Prisma is missing.
+5. A check that the migration's table exists in the database, and the
+   migrations wait-task timed from the task's log.
 
 Usage: demo.py --bin-dir BUILD [--keep] [--step-by-step]
 Importable: run_demo(bin_dir, mode) returns the outputs, for the test that
@@ -17,6 +20,7 @@ compares the action path with a tool-by-tool run.
 import argparse
 import contextlib
 import glob
+import json
 import os
 import pwd
 import shutil
@@ -33,9 +37,34 @@ import harness  # noqa: E402
 import runner_output  # noqa: E402
 
 DB_PASSWORD = "demo-password-not-secret-7d1f"
+PRISMA_DIR = os.path.join(ROOT, "tests", "prisma")
+PRISMA_CLI = os.path.join(PRISMA_DIR, "node_modules", "prisma", "build", "index.js")
+PSQL_COMMAND = "sh scripts/migrate.sh"
+
+
+def use_prisma():
+    """The real Prisma CLI when scripts/install-deps --prisma installed it."""
+    return os.path.exists(PRISMA_CLI) and shutil.which("node") is not None
+
+
+def migrate_command():
+    if use_prisma():
+        return json.dumps(["node", PRISMA_CLI, "migrate", "deploy"])
+    return PSQL_COMMAND
+
+
+def task_environment(database_url):
+    env = {"DATABASE_URL": database_url}
+    if use_prisma():
+        # No telemetry call; the WebAssembly engine names each migration it
+        # applies only in its debug log (what the per-migration times read).
+        env.update({"CHECKPOINT_DISABLE": "1", "NO_COLOR": "1",
+                    "DEBUG": "prisma:schemaEngine:wasm:stderr"})
+    return env
 
 SCHEMA_V1 = """generator client {
-  provider = "prisma-client-js"
+  provider   = "prisma-client-js"
+  engineType = "client"
 }
 
 datasource db {
@@ -124,6 +153,10 @@ def make_sample_repo(root):
     write(os.path.join(repo, "prisma/migrations/20240101000000_init/migration.sql"), MIGRATION_INIT)
     write(os.path.join(repo, "scripts/migrate.sh"), MIGRATE_SH, 0o755)
     write(os.path.join(repo, "src/server.js"), "console.log('api')\n")
+    if use_prisma():
+        shutil.copy(os.path.join(PRISMA_DIR, "prisma.config.ts"), repo)
+        os.symlink(os.path.join(PRISMA_DIR, "node_modules"), os.path.join(repo, "node_modules"))
+        write(os.path.join(repo, ".gitignore"), "node_modules\n")
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "init")
     write(os.path.join(repo, "prisma/schema.prisma"), SCHEMA_V2)
@@ -197,7 +230,7 @@ def run_local_run(bin_dir, aws, seeded, repo, output, env):
             "--bin-dir", bin_dir, "--repo", repo, "--output", output,
             "--endpoint-url", aws.endpoint, "--region", aws.region,
             "--cluster", seeded["cluster"], "--service", seeded["service"],
-            "--command", "sh scripts/migrate.sh",
+            "--command", migrate_command(),
             "--base", "HEAD^", "--head", "HEAD",
             "--timeout", "5m", "--start-timeout", "2m"]
     return subprocess.run(argv, env=env).returncode
@@ -220,7 +253,7 @@ def run_step_by_step(bin_dir, aws, seeded, repo, output, env):
     if code != 0:
         return code
     code = tool("run-migration-task", "--cluster", seeded["cluster"], "--service", seeded["service"],
-                "--command", "sh scripts/migrate.sh")
+                "--command", migrate_command())
     if code != 0:
         return code
     return tool("wait-task", "--cluster", seeded["cluster"], "--task", last("task_arn"),
@@ -239,7 +272,7 @@ def run_demo(bin_dir, mode="action", keep=False):
         with harness.LocalAws(exec_mode=True, exec_cwd=repo, timing="fargate") as aws:
             log("local AWS at %s (moto behind the signature-checking proxy)" % aws.endpoint)
             seeded = aws.seed_service(cluster="demo-cluster", service="api", family="api",
-                                      environment={"DATABASE_URL": pg.url})
+                                      environment=task_environment(pg.url))
             output = os.path.join(root, "outputs.txt")
             env = aws.env(GITHUB_OUTPUT=None)
             env.pop("GITHUB_OUTPUT", None)
@@ -262,6 +295,19 @@ def run_demo(bin_dir, mode="action", keep=False):
             shutil.rmtree(root, ignore_errors=True)
 
 
+def print_migrations(pairs):
+    """The migrations wait-task timed from the task's log (step by step: its
+    outputs; the action's path shows them in the step summary above)."""
+    applied = [v for k, v in pairs if k == "applied_migrations_json"]
+    if not applied:
+        return
+    migrations = json.loads(applied[-1])
+    print("\nMigrations applied (%s):" % ("prisma migrate deploy" if use_prisma() else "psql"))
+    for m in migrations:
+        seconds = "-" if m["seconds"] is None else "%.3f s" % m["seconds"]
+        print("  %-45s %s" % (m["name"], seconds))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--bin-dir", required=True)
@@ -274,6 +320,7 @@ def main():
     print("\nOutputs:")
     for key, value in pairs:
         print("  %s=%s" % (key, value.replace("\n", "\\n")))
+    print_migrations(pairs)
     print("\nTable public.\"DecisionFlow\" %s." % ("exists" if exists else "DOES NOT exist"))
     if code == 0 and exists:
         print("Demo passed: the migration ran as a one-off task and the table is there.")
