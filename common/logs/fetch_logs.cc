@@ -73,6 +73,23 @@ long long ParseMaxEvents(const std::string& text) {
   return value;
 }
 
+// Log lines appended to the outputs file would be read back as outputs
+// (`task_arn=...` in a log line overriding the real one): the same file by
+// any name (a symbolic or hard link, a relative path) is refused.
+void RefuseOutputsFileAsLogFile(ToolRun& run, const std::string& output_file) {
+  const std::string& outputs = run.outputs().path();
+  if (outputs.empty()) return;
+  bool same = output_file == outputs;
+  if (!same) {
+    auto log_id = run.ctx().fs.Identity(output_file);
+    same = log_id && log_id == run.ctx().fs.Identity(outputs);
+  }
+  if (same) {
+    throw UsageError("--output-file: '" + output_file +
+                     "' is the outputs file; log lines written there would be read as outputs");
+  }
+}
+
 // What the user asked for, validated before any AWS call.
 struct Request {
   bool by_task = false;
@@ -140,7 +157,10 @@ Request ReadRequest(ToolRun& run, const cxxopts::ParseResult& args) {
   if (args.count("max-events")) {
     options.max_events = ParseMaxEvents(args["max-events"].as<std::string>());
   }
-  if (args.count("output-file")) options.output_file = RequireText(args, "output-file");
+  if (args.count("output-file")) {
+    options.output_file = RequireText(args, "output-file");
+    RefuseOutputsFileAsLogFile(run, options.output_file);
+  }
   for (const auto& kv : args.arguments()) {
     if (kv.key() != "redact") continue;
     if (kv.value().empty()) throw UsageError("--redact must not be empty");
@@ -305,12 +325,38 @@ LogsClients MakeLogsClients(ToolRun& run, LogSource& source, const AwsSettings& 
   LogsClients clients;
   for (auto& target : source.targets) {
     if (!target.awslogs || target.stream.empty() || clients.count(target.region)) continue;
-    clients.emplace(target.region, factory(AwsService::kLogs, settings, run, target.region));
-    if (target.region.empty()) target.region = clients[target.region]->region();
+    auto client = factory(AwsService::kLogs, settings, run, target.region);
+    // Keyed by the region it serves, so the follower finds it again.
+    std::string region = target.region.empty() ? client->region() : target.region;
+    for (auto& other : source.targets) {
+      if (other.region.empty()) other.region = region;
+    }
+    clients.emplace(region, std::move(client));
   }
   if (source.default_region.empty() && !clients.empty())
     source.default_region = clients.begin()->second->region();
   return clients;
+}
+
+// With --log-group + --log-stream no task will create the group: a group
+// that does not exist is an error now, not after the stream timeout. Only
+// "not found" decides; any other answer leaves it to the reading.
+void RequireLogGroup(ToolRun& run, LogsClients& clients, const LogSource& source) {
+  const LogTarget& target = source.targets.front();
+  auto it = clients.find(target.region);
+  if (it == clients.end() || !it->second) return;
+  try {
+    it->second->Call(
+        "DescribeLogStreams",
+        {{"logGroupName", target.group}, {"logStreamNamePrefix", target.stream}, {"limit", 1}});
+  } catch (const AwsError& e) {
+    if (!IsNotFoundCode(e.code())) {
+      run.log().Verbose(std::string("DescribeLogStreams: ") + e.what());
+      return;
+    }
+    throw Error("log group " + target.group + " does not exist in region " + it->second->region() +
+                " (check --log-group and the region)");
+  }
 }
 
 // log_group, log_stream and console_url are known before any line is read.
@@ -436,6 +482,7 @@ int Run(ToolRun& run, const cxxopts::ParseResult& args, const FetchLogsClientFac
   LogSource source =
       request.by_task ? TaskSource(run, request, settings, factory) : DirectSource(request);
   LogsClients clients = MakeLogsClients(run, source, settings, factory);
+  if (!request.by_task) RequireLogGroup(run, clients, source);
   SetStreamOutputs(run, source, request);
   if (NeverStarted(source.task)) {
     run.log().Notice("task " + request.task.task_id +
