@@ -128,7 +128,8 @@ int RunTool(const ToolSpec& spec, const std::vector<std::string>& argv, ToolCont
   if (!parsed) return kExitUsage;
   const cxxopts::ParseResult& args = *parsed;
   if (args.count("help")) {
-    ctx.out << options.help() << std::flush;
+    ctx.out << options.help() << (spec.details.empty() ? "" : "\n" + spec.details + "\n")
+            << std::flush;
     return kExitOk;
   }
   if (args.count("version")) {

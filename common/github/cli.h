@@ -75,6 +75,7 @@ struct ToolSpec {
   std::string summary;  // one line for --help
   // What -v adds, for --help, when the tool's detail is not an HTTP trace.
   std::string verbose_help;
+  std::string details;  // printed after the options by --help: outputs, exit codes
   // Adds the tool's own options (common ones are added by RunTool).
   std::function<void(cxxopts::Options&)> add_options;
   // Does the work; returns the exit code. Throws Error/UsageError on failure.

@@ -154,6 +154,17 @@ TEST_F(RunToolTest, OutputsThatCannotBeWrittenAtTheEndFailASuccess) {
   EXPECT_NE(err.str().find("could not write the outputs"), std::string::npos) << err.str();
 }
 
+TEST_F(RunToolTest, HelpSaysWhatTheToolDoesThenItsDetails) {
+  ToolSpec spec;
+  spec.name = "t";
+  spec.summary = "Does one thing";
+  spec.details = "Exit codes: 0 done.";
+  spec.run = [](ToolRun&, const cxxopts::ParseResult&) { return 0; };
+  EXPECT_EQ(RunTool(spec, {"t", "--help"}, ctx), 0);
+  EXPECT_EQ(out.str().rfind("Does one thing\n", 0), 0u) << out.str();
+  EXPECT_NE(out.str().find("\nExit codes: 0 done.\n"), std::string::npos) << out.str();
+}
+
 TEST_F(RunToolTest, FlagErrorsAreOneEscapedLine) {
   EXPECT_EQ(Run({"--cluster", "a", "stray\n::warning::x"}), kExitUsage);
   EXPECT_EQ(err.str(), "t: error: unexpected argument 'stray\\n::warning::x' (see --help)\n");

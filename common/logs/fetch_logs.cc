@@ -550,6 +550,10 @@ ToolSpec FetchLogsSpec(FetchLogsClientFactory make_client) {
       "Prints a task's CloudWatch log events, in order, each exactly once. Lines go to standard "
       "output (or --output-file); outputs go to --output/$GITHUB_OUTPUT, else to standard output "
       "after the last line.";
+  spec.details =
+      "Outputs: log_group, log_stream, events, console_url.\n"
+      "Exit codes: 0 read; 1 an AWS error after retries, a --log-group that does not exist, or a "
+      "stream not read to its end; 2 bad input; 130/143 interrupted.";
   spec.add_options = AddOptions;
   spec.run = [make_client](ToolRun& run, const cxxopts::ParseResult& args) {
     return Run(run, args, make_client);

@@ -304,6 +304,8 @@ class BadInputTest(unittest.TestCase):
                 proc = subprocess.run([os.path.join(BIN_DIR, tool), "--help"], capture_output=True, timeout=30)
                 self.assertEqual(proc.returncode, 0)
                 self.assertIn(b"--output", proc.stdout)
+                self.assertIn(b"\nOutputs: ", proc.stdout)  # #15 item 16: what it does
+                self.assertIn(b"\nExit codes: ", proc.stdout)
                 proc = subprocess.run([os.path.join(BIN_DIR, tool), "--version"], capture_output=True, timeout=30)
                 self.assertEqual(proc.returncode, 0)
                 self.assertRegex(proc.stdout.decode(), r"^%s \(ecsmig\) \d+\.\d+\.\d+\n$" % tool)
