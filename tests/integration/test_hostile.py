@@ -142,9 +142,8 @@ class EcsHostileTest(harness.LocalAwsTestCase):
                 r = self.run_migration()
                 self.assertIn(r.returncode, (0, 1), r)
                 self.assertEqual(injected_commands(r.stderr), [], r.stderr)
-                if field.endswith("taskArn"):  # logged (escaped) and an output
-                    self.assertIn("\\n::warning::" + INJECTED, r.stderr)
-                    self.assertIn(INJECTED, r.output_raw)
+                if field.endswith("taskArn"):  # logged (escaped or refused by its shape)
+                    self.assertIn(INJECTED, r.stderr)
 
     def test_wait_task_with_a_hostile_status(self):
         arn = self.start_task(statuses=(("RUNNING", 0.5),))
