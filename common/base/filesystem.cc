@@ -46,4 +46,12 @@ bool RealFileSystem::Exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+std::optional<std::pair<unsigned long long, unsigned long long>> RealFileSystem::Identity(
+    const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+  return std::make_pair(static_cast<unsigned long long>(st.st_dev),
+                        static_cast<unsigned long long>(st.st_ino));
+}
+
 }  // namespace ecsmig

@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 
 namespace ecsmig {
 
@@ -16,6 +17,12 @@ class FileSystem {
   // file when missing. On error, throws Error.
   virtual void AppendFile(const std::string& path, const std::string& data) = 0;
   virtual bool Exists(const std::string& path) = 0;
+  // The file's (device, inode), following symbolic links, so two names of one
+  // file compare equal; nullopt when it cannot be known (missing file, a fake).
+  virtual std::optional<std::pair<unsigned long long, unsigned long long>> Identity(
+      const std::string& /*path*/) {
+    return std::nullopt;
+  }
 };
 
 class RealFileSystem : public FileSystem {
@@ -23,6 +30,8 @@ class RealFileSystem : public FileSystem {
   std::string ReadFile(const std::string& path) override;
   void AppendFile(const std::string& path, const std::string& data) override;
   bool Exists(const std::string& path) override;
+  std::optional<std::pair<unsigned long long, unsigned long long>> Identity(
+      const std::string& path) override;
 };
 
 }  // namespace ecsmig

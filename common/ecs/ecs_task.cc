@@ -116,6 +116,11 @@ AwsvpcSettings ParseNetworkConfiguration(const json& network_configuration,
   if (vpc_it == network_configuration.end() || !vpc_it->is_object()) {
     throw UsageError("--" + flag + ": expected {\"awsvpcConfiguration\": {\"subnets\": [...]}}");
   }
+  for (const auto& [key, value] : network_configuration.items()) {
+    if (key != "awsvpcConfiguration") {
+      throw UsageError("--" + flag + ": unknown field " + key + " (only awsvpcConfiguration)");
+    }
+  }
   const json& vpc = *vpc_it;
   for (const auto& [key, value] : vpc.items()) {
     if (key != "subnets" && key != "securityGroups" && key != "assignPublicIp") {

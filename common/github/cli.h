@@ -75,6 +75,7 @@ struct ToolSpec {
   std::string summary;  // one line for --help
   // What -v adds, for --help, when the tool's detail is not an HTTP trace.
   std::string verbose_help;
+  std::string details;  // printed after the options by --help: outputs, exit codes
   // Adds the tool's own options (common ones are added by RunTool).
   std::function<void(cxxopts::Options&)> add_options;
   // Does the work; returns the exit code. Throws Error/UsageError on failure.
@@ -82,10 +83,13 @@ struct ToolSpec {
 };
 
 // Parses argv (argv[0] is the program name), handles --help/--version and the
-// common flags (--output, -v/--verbose, -q/--quiet), runs the tool, flushes its
-// outputs when it returns, and maps exceptions to exit codes with one line on
-// stderr: UsageError and flag errors → 2, Error → its code, anything else → 1.
-// Outputs are not written when the tool throws: nothing half-written.
+// common flags (--output, -v/--verbose, -q/--quiet), refuses a value flag given
+// twice (unless its help says "(repeatable") and an outputs file that cannot be
+// appended to (exit 2, before the tool runs), runs the tool and maps
+// exceptions to exit codes with one line on stderr: UsageError and flag errors
+// → 2, Error → its code, anything else → 1. The outputs set so far are written
+// whether the tool returned or threw (each record whole, in one append); the
+// step summary is best-effort (a warning when it cannot be written).
 int RunTool(const ToolSpec& spec, const std::vector<std::string>& argv, ToolContext& ctx);
 
 // main() for a tool binary: wires the real environment, clock, filesystem,

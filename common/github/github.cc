@@ -108,9 +108,24 @@ void OutputWriter::Flush() {
   if (path_.empty()) {
     stdout_ << data << std::flush;
   } else {
+    // `x=1` without its newline would glue our first record to it.
+    if (fs_.Exists(path_)) {
+      std::string existing = fs_.ReadFile(path_);
+      if (!existing.empty() && existing.back() != '\n') data.insert(0, "\n");
+    }
     fs_.AppendFile(path_, data);
   }
   pending_.clear();
+}
+
+void OutputWriter::CheckAppendable(std::string_view source) {
+  if (path_.empty()) return;
+  try {
+    fs_.AppendFile(path_, "");  // opens for appending, writes nothing
+  } catch (const Error& e) {
+    throw UsageError(std::string(source) + ": the outputs file cannot be appended to (" + e.what() +
+                     ")");
+  }
 }
 
 namespace {
@@ -145,6 +160,29 @@ std::string EscapeCommand(std::string_view text, bool property) {
 
 }  // namespace
 
+std::string EscapeLogText(std::string_view text) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else if (c == '[' && i >= 2 && text[i - 1] == '#' && text[i - 2] == '#') {
+      out += "\\[";
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 std::string EscapeCommandData(std::string_view data) { return EscapeCommand(data, false); }
 
 std::string EscapeCommandProperty(std::string_view value) { return EscapeCommand(value, true); }
@@ -167,30 +205,36 @@ std::string FormatWorkflowCommand(std::string_view name, const AnnotationPropert
   return out;
 }
 
+std::string Logger::Clean(std::string_view text) const {
+  return EscapeLogText(redactor_.Redact(text));
+}
+
 void Logger::Info(std::string_view message) {
   if (verbosity_ == Verbosity::kQuiet) return;
-  err_ << tool_ << ": " << redactor_.Redact(message) << "\n" << std::flush;
+  err_ << tool_ << ": " << Clean(message) << "\n" << std::flush;
 }
 
 void Logger::Verbose(std::string_view message) {
   if (verbosity_ != Verbosity::kVerbose) return;
-  err_ << tool_ << ": " << redactor_.Redact(message) << "\n" << std::flush;
+  err_ << tool_ << ": " << Clean(message) << "\n" << std::flush;
 }
 
 void Logger::Annotate(std::string_view kind, std::string_view message,
                       const AnnotationProperties& props) {
-  std::string text = redactor_.Redact(message);
   if (in_actions_) {
     // The runner shows the command as one "Error: ..." line and an annotation;
-    // a second plain line would only repeat it.
+    // a second plain line would only repeat it. The command's own escaping
+    // (%0A) keeps it one line and shows a newline in the annotation.
     AnnotationProperties p = props;
     if (p.title.empty()) p.title = tool_;
-    err_ << FormatWorkflowCommand(kind, p, tool_ + ": " + text) << "\n" << std::flush;
+    err_ << FormatWorkflowCommand(kind, p, tool_ + ": " + redactor_.Redact(message)) << "\n"
+         << std::flush;
     return;
   }
+  std::string text = Clean(message);
   err_ << tool_ << ": " << kind << ": ";
   if (!props.file.empty())
-    err_ << props.file << (props.line > 0 ? ":" + std::to_string(props.line) : "")
+    err_ << EscapeLogText(props.file) << (props.line > 0 ? ":" + std::to_string(props.line) : "")
          << (props.line > 0 && props.col > 0 ? ":" + std::to_string(props.col) : "") << ": ";
   err_ << text << "\n" << std::flush;
 }
@@ -232,10 +276,10 @@ void Logger::AddMask(std::string_view secret) {
 void Logger::StartGroup(std::string_view title) {
   if (in_group_) EndGroup();
   if (in_actions_) {
-    err_ << FormatWorkflowCommand("group", {}, redactor_.Redact(title)) << "\n" << std::flush;
+    err_ << FormatWorkflowCommand("group", {}, Clean(title)) << "\n" << std::flush;
     in_group_ = true;
   } else if (verbosity_ != Verbosity::kQuiet) {
-    err_ << tool_ << ": " << redactor_.Redact(title) << "\n" << std::flush;
+    err_ << tool_ << ": " << Clean(title) << "\n" << std::flush;
   }
 }
 
@@ -245,13 +289,25 @@ void Logger::EndGroup() {
   in_group_ = false;
 }
 
-void Logger::Raw(std::string_view line) { err_ << redactor_.Redact(line) << "\n"; }
+void Logger::Raw(std::string_view line) {
+  std::string text = Clean(line);
+  size_t first = text.find_first_not_of(" \t");
+  if (first != std::string::npos && text.compare(first, 2, "::") == 0) text.insert(0, "| ");
+  err_ << text << "\n";
+}
 
 void StepSummary::Append(std::string_view markdown) {
   if (path_.empty()) return;
   std::string text = redactor_.Redact(markdown);
   if (text.empty() || text.back() != '\n') text += "\n";
-  fs_.AppendFile(path_, text);
+  if (before_write_) before_write_();
+  try {
+    fs_.AppendFile(path_, text);
+  } catch (const Error& e) {
+    if (!on_failure_) throw;
+    path_.clear();  // one warning, not one per section
+    on_failure_(std::string("could not write the step summary: ") + e.what());
+  }
 }
 
 std::string MarkdownEscape(std::string_view text) {

@@ -44,8 +44,14 @@ class OutputWriter {
   // also take the last one; we avoid writing it twice).
   void Set(std::string_view key, std::string_view value);
   void SetBool(std::string_view key, bool value) { Set(key, value ? "true" : "false"); }
-  // Appends every pending record and clears them. On error, throws Error.
+  // Appends every pending record and clears them, on a new line when the
+  // file's last line has no newline. On error, throws Error.
   void Flush();
+  // Refuses, before any side effect, an outputs file that cannot be appended
+  // to (missing directory, a directory, no permission): throws UsageError
+  // naming `source` ("--output", "GITHUB_OUTPUT"). Creates the file when
+  // missing, as the runner does.
+  void CheckAppendable(std::string_view source);
   const std::vector<std::pair<std::string, std::string>>& pending() const { return pending_; }
   const std::string& path() const { return path_; }
 
@@ -58,6 +64,13 @@ class OutputWriter {
 };
 
 // ---- Workflow commands -----------------------------------------------------
+
+// The one escaping for text from outside the tool (file names, AWS answers,
+// error messages) before it is logged: control characters become visible
+// escapes (\n, \r, \t is kept, others \xHH), and the runner's old command
+// prefix "##[" becomes "##\[", so no logged value can start a line of its own
+// or be read as a workflow command.
+std::string EscapeLogText(std::string_view text);
 
 // The toolkit's escaping: message data escapes % CR LF; property values also : and ,.
 std::string EscapeCommandData(std::string_view data);
@@ -80,7 +93,8 @@ enum class Verbosity { kQuiet, kNormal, kVerbose };
 
 // Human-readable progress on stderr, prefixed with the tool's name. Inside
 // GitHub Actions, errors/warnings/notices also become annotations and groups
-// fold long output. Every line passes through the Redactor first.
+// fold long output. Every message passes through the Redactor, then
+// EscapeLogText: one message is one line, never a workflow command.
 class Logger {
  public:
   Logger(std::string tool, std::ostream& err, bool in_actions, Verbosity verbosity,
@@ -101,7 +115,9 @@ class Logger {
   void AddMask(std::string_view secret);
   void StartGroup(std::string_view title);
   void EndGroup();
-  // A raw line (e.g. a log event), redacted, never prefixed; to stderr.
+  // A line without the tool's prefix (redacted and escaped; one that would
+  // start with "::", even after blanks, which the runner skips, gets "| "
+  // in front); to stderr.
   void Raw(std::string_view line);
 
   bool in_actions() const { return in_actions_; }
@@ -112,6 +128,8 @@ class Logger {
 
  private:
   void Annotate(std::string_view kind, std::string_view message, const AnnotationProperties& props);
+  // Redacted, then escaped: what every logged message becomes.
+  std::string Clean(std::string_view text) const;
 
   std::string tool_;
   std::ostream& err_;
@@ -124,10 +142,20 @@ class Logger {
 // ---- Step summary ------------------------------------------------------------
 
 // Appends Markdown to $GITHUB_STEP_SUMMARY (no-op when unset), redacted.
+// The summary is best-effort: with `on_failure` set, a write that fails is
+// reported there (a warning) and the summary is disabled for the rest of the
+// run, never an exception; `before_write` runs before each write (ToolRun
+// writes the outputs known so far: outputs come first).
 class StepSummary {
  public:
-  StepSummary(FileSystem& fs, std::string path, const Redactor& redactor)
-      : fs_(fs), path_(std::move(path)), redactor_(redactor) {}
+  StepSummary(FileSystem& fs, std::string path, const Redactor& redactor,
+              std::function<void()> before_write = nullptr,
+              std::function<void(const std::string&)> on_failure = nullptr)
+      : fs_(fs),
+        path_(std::move(path)),
+        redactor_(redactor),
+        before_write_(std::move(before_write)),
+        on_failure_(std::move(on_failure)) {}
   bool enabled() const { return !path_.empty(); }
   void Append(std::string_view markdown);
 
@@ -135,6 +163,8 @@ class StepSummary {
   FileSystem& fs_;
   std::string path_;
   const Redactor& redactor_;
+  std::function<void()> before_write_;
+  std::function<void(const std::string&)> on_failure_;
 };
 
 // Escapes text for a Markdown table cell or inline text (|, `, <, >, newlines).

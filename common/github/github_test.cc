@@ -228,6 +228,102 @@ TEST(StepSummary, AppendsRedactedMarkdownOrNothing) {
   EXPECT_EQ(fs.files.size(), 1u);
 }
 
+// #15 item 3: `x=1` without its newline must not swallow our first record.
+TEST(OutputWriter, StartsOnANewLineWhenTheFileDoesNotEndWithOne) {
+  MemoryFileSystem fs;
+  SeededRandom random(1);
+  std::ostringstream out;
+  fs.files["o"] = "x=1";
+  OutputWriter writer(fs, random, "o", out);
+  writer.Set("changed", "true");
+  writer.Flush();
+  EXPECT_EQ(fs.files["o"], "x=1\nchanged=true\n");
+  writer.Set("count", "2");
+  writer.Flush();
+  EXPECT_EQ(fs.files["o"], "x=1\nchanged=true\ncount=2\n");
+  auto parsed = ParseOutputFile(fs.files["o"]);
+  ASSERT_EQ(parsed.size(), 3u);
+  EXPECT_EQ(parsed[1], (std::pair<std::string, std::string>("changed", "true")));
+}
+
+class FailingFileSystem : public MemoryFileSystem {
+ public:
+  void AppendFile(const std::string& path, const std::string& data) override {
+    if (path == failing) throw Error("cannot open " + path + " for appending: Is a directory");
+    MemoryFileSystem::AppendFile(path, data);
+  }
+  std::string failing;
+};
+
+TEST(OutputWriter, CheckAppendableRefusesNamingTheSource) {
+  FailingFileSystem fs;
+  fs.failing = "/dir";
+  SeededRandom random(1);
+  std::ostringstream out;
+  OutputWriter bad(fs, random, "/dir", out);
+  try {
+    bad.CheckAppendable("GITHUB_OUTPUT");
+    ADD_FAILURE() << "accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("GITHUB_OUTPUT"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("Is a directory"), std::string::npos) << e.what();
+  }
+  OutputWriter good(fs, random, "/ok", out);
+  good.CheckAppendable("--output");
+  EXPECT_EQ(fs.files["/ok"], "");
+}
+
+TEST(StepSummary, AFailedWriteIsOneWarningNeverAnException) {
+  FailingFileSystem fs;
+  fs.failing = "sum";
+  Redactor redactor;
+  std::vector<std::string> warnings;
+  int before = 0;
+  StepSummary summary(
+      fs, "sum", redactor, [&] { ++before; }, [&](const std::string& w) { warnings.push_back(w); });
+  summary.Append("one");
+  summary.Append("two");
+  EXPECT_EQ(before, 1);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("could not write the step summary"), std::string::npos);
+  EXPECT_FALSE(summary.enabled());
+}
+
+// #15 item 6: text from outside never starts a line of its own.
+TEST(EscapeLogText, ControlCharactersAndTheOldCommandPrefix) {
+  EXPECT_EQ(EscapeLogText("a\nb\rc\td\x1b[0m\x7f"), "a\\nb\\rc\td\\x1b[0m\\x7f");
+  EXPECT_EQ(EscapeLogText("x##[warning]y"), "x##\\[warning]y");
+  EXPECT_EQ(EscapeLogText("#[ok] caf\xc3\xa9"), "#[ok] caf\xc3\xa9");
+}
+
+TEST(Logger, ValuesFromOutsideStayOnOneLine) {
+  Redactor redactor;
+  std::ostringstream err;
+  Logger log("tool", err, false, Verbosity::kVerbose, redactor);
+  log.Info("file x\n::warning::INJECTED\ny/migration.sql");
+  log.Verbose("status RUNNING\r::error::x");
+  log.Warning("w\n::add-mask::z", {"", "a\nb", 0});
+  log.Raw("::warning::raw");
+  log.Raw("  ::warning::raw");
+  EXPECT_EQ(err.str(),
+            "tool: file x\\n::warning::INJECTED\\ny/migration.sql\n"
+            "tool: status RUNNING\\r::error::x\n"
+            "tool: warning: a\\nb: w\\n::add-mask::z\n"
+            "| ::warning::raw\n"
+            "|   ::warning::raw\n");
+}
+
+TEST(Logger, AnnotationsInActionsAreOneCommandLine) {
+  Redactor redactor;
+  std::ostringstream err;
+  Logger log("tool", err, true, Verbosity::kNormal, redactor);
+  log.Error("bad\n::warning::x");
+  log.StartGroup("g\n::error::y");
+  EXPECT_EQ(err.str(),
+            "::error title=tool::tool: bad%0A::warning::x\n"
+            "::group::g\\n::error::y\n");
+}
+
 TEST(MarkdownEscape, NeutralisesTableAndHtml) {
   EXPECT_EQ(MarkdownEscape("a|b`c<d>\ne"), "a\\|b\\`c&lt;d&gt;<br>e");
 }

@@ -74,6 +74,23 @@ long long ParseMaxEvents(const std::string& text) {
   return value;
 }
 
+// Log lines appended to the outputs file would be read back as outputs
+// (`task_arn=...` in a log line overriding the real one): the same file by
+// any name (a symbolic or hard link, a relative path) is refused.
+void RefuseOutputsFileAsLogFile(ToolRun& run, const std::string& output_file) {
+  const std::string& outputs = run.outputs().path();
+  if (outputs.empty()) return;
+  bool same = output_file == outputs;
+  if (!same) {
+    auto log_id = run.ctx().fs.Identity(output_file);
+    same = log_id && log_id == run.ctx().fs.Identity(outputs);
+  }
+  if (same) {
+    throw UsageError("--output-file: '" + output_file +
+                     "' is the outputs file; log lines written there would be read as outputs");
+  }
+}
+
 // What the user asked for, validated before any AWS call.
 struct Request {
   bool by_task = false;
@@ -141,7 +158,10 @@ Request ReadRequest(ToolRun& run, const cxxopts::ParseResult& args) {
   if (args.count("max-events")) {
     options.max_events = ParseMaxEvents(args["max-events"].as<std::string>());
   }
-  if (args.count("output-file")) options.output_file = RequireText(args, "output-file");
+  if (args.count("output-file")) {
+    options.output_file = RequireText(args, "output-file");
+    RefuseOutputsFileAsLogFile(run, options.output_file);
+  }
   for (const auto& kv : args.arguments()) {
     if (kv.key() != "redact") continue;
     if (kv.value().empty()) throw UsageError("--redact must not be empty");
@@ -219,87 +239,140 @@ int Interrupted(ToolRun& run) {
   return signal_number == 15 ? kExitSigTerm : kExitSigInt;
 }
 
-int Run(ToolRun& run, const cxxopts::ParseResult& args, const FetchLogsClientFactory& factory) {
-  Request request = ReadRequest(run, args);
-  AwsSettings settings = ReadAwsOptions(args);
-  InstallCancelHandlers();
-  Clock& clock = run.ctx().clock;
-
+// Where the lines come from: the streams to read and, with --task, the task
+// (null with --log-group) and the ECS client that watches it.
+struct LogSource {
   std::vector<LogTarget> targets;
   std::string default_region;
-  nlohmann::json task;  // null for --log-group
+  nlohmann::json task;
   std::unique_ptr<AwsJsonService> ecs;
-  if (request.by_task) {
-    std::string region_override;
-    if (!request.task.region.empty()) {
-      if (!settings.region.empty() && settings.region != request.task.region) {
-        throw UsageError("--task is in region " + request.task.region + ", not --region " +
-                         settings.region);
-      }
-      region_override = request.task.region;
-    }
-    ecs = factory(AwsService::kEcs, settings, run, region_override);
-    default_region = ecs->region();
-    task = DescribeTask(*ecs, request);
-    MaskOverrideEnvironment(task, run.log());
-    std::string definition_arn = task.value("taskDefinitionArn", "");
-    if (definition_arn.empty()) throw Error("DescribeTasks returned no taskDefinitionArn");
-    nlohmann::json definition =
-        ecs->Call("DescribeTaskDefinition", {{"taskDefinition", definition_arn}});
-    if (!definition.contains("taskDefinition") || !definition["taskDefinition"].is_object()) {
-      throw Error("DescribeTaskDefinition returned no taskDefinition for " + definition_arn);
-    }
-    targets = DeriveLogTargets(definition["taskDefinition"], request.task.task_id, default_region);
-    // awslogs without a stream prefix names the stream after the container's
-    // runtime id (EC2 launch type): DescribeTasks knows it.
-    if (task.contains("containers") && task["containers"].is_array()) {
-      for (auto& target : targets) {
-        if (!target.awslogs || !target.stream.empty()) continue;
-        for (const auto& c : task["containers"]) {
-          if (c.is_object() && c.value("name", "") == target.container) {
-            target.stream = c.value("runtimeId", "");
-          }
-        }
-      }
-    }
-    if (!request.container.empty()) {
-      auto it = std::find_if(targets.begin(), targets.end(),
-                             [&](const LogTarget& t) { return t.container == request.container; });
-      if (it == targets.end()) {
-        std::vector<std::string> names;
-        for (const auto& t : targets) names.push_back(t.container);
-        std::string list;
-        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-        throw Error("task definition " + definition_arn + " has no container '" +
-                    request.container + "' (containers: " + list + ")");
-      }
-      targets = {*it};
-    }
-    request.log_options.task_console_url =
-        TaskConsoleUrl(default_region, ClusterName(request.cluster), request.task.task_id);
-  } else {
-    LogTarget target;
-    target.container = request.log_stream;
-    target.log_driver = "awslogs";
-    target.awslogs = true;
-    target.group = request.log_group;
-    target.stream = request.log_stream;
-    targets.push_back(target);
-  }
+};
 
-  // Clients per region, made before any Logs call so a missing region is a
-  // usage error, not a half-read log.
-  std::map<std::string, std::unique_ptr<AwsJsonService>> premade;
+// awslogs without a stream prefix names the stream after the container's
+// runtime id (EC2 launch type): DescribeTasks knows it.
+void NameStreamsByRuntimeId(std::vector<LogTarget>& targets, const nlohmann::json& task) {
+  if (!task.contains("containers") || !task["containers"].is_array()) return;
   for (auto& target : targets) {
-    if (!target.awslogs || target.stream.empty() || premade.count(target.region)) continue;
-    premade.emplace(target.region, factory(AwsService::kLogs, settings, run, target.region));
-    if (target.region.empty()) target.region = premade[target.region]->region();
+    if (!target.awslogs || !target.stream.empty()) continue;
+    for (const auto& c : task["containers"]) {
+      if (c.is_object() && c.value("name", "") == target.container) {
+        target.stream = c.value("runtimeId", "");
+      }
+    }
   }
-  if (default_region.empty() && !premade.empty())
-    default_region = premade.begin()->second->region();
+}
 
+// The one target --container names; a name the task definition lacks is an error.
+LogTarget SelectContainer(const std::vector<LogTarget>& targets, const std::string& container,
+                          const std::string& definition_arn) {
+  auto it = std::find_if(targets.begin(), targets.end(),
+                         [&](const LogTarget& t) { return t.container == container; });
+  if (it != targets.end()) return *it;
+  std::string list;
+  for (const auto& t : targets) list += (list.empty() ? "" : ", ") + t.container;
+  throw Error("task definition " + definition_arn + " has no container '" + container +
+              "' (containers: " + list + ")");
+}
+
+// The task's streams, from its task definition's awslogs options.
+std::vector<LogTarget> TaskLogTargets(AwsJsonService& ecs, const nlohmann::json& task,
+                                      const Request& request, const std::string& region) {
+  std::string definition_arn = task.value("taskDefinitionArn", "");
+  if (definition_arn.empty()) throw Error("DescribeTasks returned no taskDefinitionArn");
+  nlohmann::json definition =
+      ecs.Call("DescribeTaskDefinition", {{"taskDefinition", definition_arn}});
+  if (!definition.contains("taskDefinition") || !definition["taskDefinition"].is_object()) {
+    throw Error("DescribeTaskDefinition returned no taskDefinition for " + definition_arn);
+  }
+  std::vector<LogTarget> targets =
+      DeriveLogTargets(definition["taskDefinition"], request.task.task_id, region);
+  NameStreamsByRuntimeId(targets, task);
+  if (request.container.empty()) return targets;
+  return {SelectContainer(targets, request.container, definition_arn)};
+}
+
+// --cluster + --task: the task, in the region its ARN names (if any).
+LogSource TaskSource(ToolRun& run, Request& request, const AwsSettings& settings,
+                     const FetchLogsClientFactory& factory) {
+  std::string region_override;
+  if (!request.task.region.empty()) {
+    if (!settings.region.empty() && settings.region != request.task.region) {
+      throw UsageError("--task is in region " + request.task.region + ", not --region " +
+                       settings.region);
+    }
+    region_override = request.task.region;
+  }
+  LogSource source;
+  source.ecs = factory(AwsService::kEcs, settings, run, region_override);
+  source.default_region = source.ecs->region();
+  source.task = DescribeTask(*source.ecs, request);
+  MaskOverrideEnvironment(source.task, run.log());
+  source.targets = TaskLogTargets(*source.ecs, source.task, request, source.default_region);
+  request.log_options.task_console_url =
+      TaskConsoleUrl(source.default_region, ClusterName(request.cluster), request.task.task_id);
+  return source;
+}
+
+// --log-group + --log-stream: that one stream, no task.
+LogSource DirectSource(const Request& request) {
+  LogTarget target;
+  target.container = request.log_stream;
+  target.log_driver = "awslogs";
+  target.awslogs = true;
+  target.group = request.log_group;
+  target.stream = request.log_stream;
+  LogSource source;
+  source.targets.push_back(target);
+  return source;
+}
+
+using LogsClients = std::map<std::string, std::unique_ptr<AwsJsonService>>;
+
+// Clients per region, made before any Logs call so a missing region is a
+// usage error, not a half-read log. Fills in the targets' default region.
+LogsClients MakeLogsClients(ToolRun& run, LogSource& source, const AwsSettings& settings,
+                            const FetchLogsClientFactory& factory) {
+  LogsClients clients;
+  for (auto& target : source.targets) {
+    if (!target.awslogs || target.stream.empty() || clients.count(target.region)) continue;
+    auto client = factory(AwsService::kLogs, settings, run, target.region);
+    // Keyed by the region it serves, so the follower finds it again.
+    std::string region = target.region.empty() ? client->region() : target.region;
+    for (auto& other : source.targets) {
+      if (other.region.empty()) other.region = region;
+    }
+    clients.emplace(region, std::move(client));
+  }
+  if (source.default_region.empty() && !clients.empty())
+    source.default_region = clients.begin()->second->region();
+  return clients;
+}
+
+// With --log-group + --log-stream no task will create the group: a group
+// that does not exist is an error now, not after the stream timeout. Only
+// "not found" decides; any other answer leaves it to the reading.
+void RequireLogGroup(ToolRun& run, LogsClients& clients, const LogSource& source) {
+  const LogTarget& target = source.targets.front();
+  auto it = clients.find(target.region);
+  if (it == clients.end() || !it->second) return;
+  try {
+    it->second->Call(
+        "DescribeLogStreams",
+        {{"logGroupName", target.group}, {"logStreamNamePrefix", target.stream}, {"limit", 1}});
+  } catch (const AwsError& e) {
+    if (!IsNotFoundCode(e.code())) {
+      run.log().Verbose(std::string("DescribeLogStreams: ") + e.what());
+      return;
+    }
+    throw Error("log group " + target.group + " does not exist in region " + it->second->region() +
+                " (check --log-group and the region)");
+  }
+}
+
+// log_group, log_stream and console_url are known before any line is read.
+void SetStreamOutputs(ToolRun& run, const LogSource& source, const Request& request) {
   std::vector<std::string> groups, streams, urls;
-  for (const auto& target : targets) {
+  for (const auto& target : source.targets) {
     if (!target.awslogs || target.stream.empty()) continue;
     groups.push_back(target.group);
     streams.push_back(target.stream);
@@ -310,109 +383,151 @@ int Run(ToolRun& run, const cxxopts::ParseResult& args, const FetchLogsClientFac
   run.outputs().Set("console_url",
                     urls.empty() ? request.log_options.task_console_url : JoinLines(urls));
   run.outputs().Set("events", "0");
-  TaskLogAnalysis analysis;  // diagnosis and migration timing, from the lines as printed
-  analysis.AddTask(task);
+}
 
-  // A task that never started has no logs to wait for.
-  bool never_started = !task.is_null() && task.value("lastStatus", "") == "STOPPED" &&
-                       !TaskTimestamp(task, "startedAt");
-  if (never_started) {
+// A task that never started has no logs to wait for.
+bool NeverStarted(const nlohmann::json& task) {
+  return !task.is_null() && task.value("lastStatus", "") == "STOPPED" &&
+         !TaskTimestamp(task, "startedAt");
+}
+
+// How long draining may take at most once the task has stopped.
+std::chrono::steady_clock::time_point DrainDeadline(Clock& clock, const TaskLogOptions& options) {
+  return clock.Monotonic() + std::max(options.stream_timeout, milliseconds(120000)) +
+         options.drain_grace;
+}
+
+// Without --follow: what is there now; a task that stopped moments ago may
+// still have lines on their way, so it is drained. Returns whether interrupted.
+bool ReadOnce(ToolRun& run, TaskLogFollower& follower, const LogSource& source,
+              const TaskLogOptions& options) {
+  Clock& clock = run.ctx().clock;
+  std::string status = source.task.is_null() ? "" : source.task.value("lastStatus", "");
+  std::optional<double> stopped_at =
+      source.task.is_null() ? std::nullopt : TaskTimestamp(source.task, "stoppedAt");
+  double now_s = std::chrono::duration<double>(clock.Now().time_since_epoch()).count();
+  if (status == "STOPPED" && stopped_at &&
+      now_s - *stopped_at < static_cast<double>(kRecentlyStopped.count())) {
+    run.log().Verbose("the task stopped moments ago: draining late lines");
+    follower.Drain(DrainDeadline(clock, options));
+  } else {
+    follower.ReadAll();
+  }
+  return CancelSignal() != 0;
+}
+
+// --follow with --log-group: no task to watch, so until interrupted (like
+// `aws logs tail --follow`). Returns whether interrupted.
+bool FollowStream(ToolRun& run, TaskLogFollower& follower, const Request& request) {
+  while (CancelSignal() == 0 && !follower.limit_reached()) {
+    follower.Poll();
+    run.ctx().clock.SleepFor(request.poll_interval);
+  }
+  bool interrupted = CancelSignal() != 0;
+  if (interrupted) follower.Poll();
+  return interrupted;
+}
+
+// --follow with --task: read while the task runs, then drain once it stopped.
+// Returns whether interrupted.
+bool FollowTask(ToolRun& run, TaskLogFollower& follower, LogSource& source, const Request& request,
+                const TaskLogOptions& options) {
+  std::string status = source.task.value("lastStatus", "");
+  std::string last_reported;
+  bool interrupted = false;
+  while (true) {
+    if (status != last_reported) {
+      run.log().Info("task " + request.task.task_id + " is " + status);
+      last_reported = status;
+    }
+    if (status == "STOPPED" || follower.limit_reached()) break;
+    // Streams appear when containers start: before RUNNING there is
+    // nothing to read, and the stream timeout should not be running.
+    if (status == "RUNNING" || status == "DEACTIVATING" || status == "STOPPING" ||
+        status == "DEPROVISIONING") {
+      follower.Poll();
+    }
+    run.ctx().clock.SleepFor(request.poll_interval);
+    if (CancelSignal() != 0) {
+      interrupted = true;
+      break;
+    }
+    try {
+      source.task = DescribeTask(*source.ecs, request);
+      status = source.task.value("lastStatus", status);
+    } catch (const Error& e) {
+      if (!IsTransient(e)) throw;
+      run.log().Verbose(std::string("DescribeTasks: ") + e.what() + "; asking again");
+    }
+  }
+  if (!interrupted && !follower.limit_reached())
+    follower.Drain(DrainDeadline(run.ctx().clock, options));
+  return interrupted || CancelSignal() != 0;
+}
+
+// The count, the summary and the exit code once reading is over.
+int Finish(ToolRun& run, const Request& request, TaskLogFollower& follower,
+           const TaskLogAnalysis& analysis, bool interrupted) {
+  run.outputs().Set("events", std::to_string(follower.events_printed()));
+  WriteAnalysis(run, analysis, request.summary);
+  if (request.summary) {
+    std::string title = request.by_task
+                            ? "Last lines of task " + request.task.task_id
+                            : "Last lines of " + request.log_group + " " + request.log_stream;
+    WriteSummary(run, title, follower.Tail(kSummaryLines));
+  }
+  run.log().Verbose(std::to_string(follower.events_printed()) + " events in " +
+                    std::to_string(follower.get_log_events_calls()) + " GetLogEvents calls");
+  if (interrupted) return Interrupted(run);
+  if (!follower.complete()) {
+    auto problems = follower.problems();
+    throw Error("could not read every log stream to its end: " +
+                (problems.empty() ? std::string("unknown reason") : problems.front()));
+  }
+  return kExitOk;
+}
+
+int Run(ToolRun& run, const cxxopts::ParseResult& args, const FetchLogsClientFactory& factory) {
+  Request request = ReadRequest(run, args);
+  AwsSettings settings = ReadAwsOptions(args);
+  InstallCancelHandlers();
+
+  LogSource source =
+      request.by_task ? TaskSource(run, request, settings, factory) : DirectSource(request);
+  LogsClients clients = MakeLogsClients(run, source, settings, factory);
+  if (!request.by_task) RequireLogGroup(run, clients, source);
+  SetStreamOutputs(run, source, request);
+  TaskLogAnalysis analysis;  // diagnosis and migration timing, from the lines as printed
+  analysis.AddTask(source.task);
+  if (NeverStarted(source.task)) {
     run.log().Notice("task " + request.task.task_id +
                      " stopped without starting, so it wrote no logs (" +
-                     task.value("stoppedReason", "no reason given") + ")");
+                     source.task.value("stoppedReason", "no reason given") + ")");
     WriteAnalysis(run, analysis, request.summary);
     if (request.summary) WriteSummary(run, "Logs of task " + request.task.task_id, {});
     return kExitOk;
   }
 
   LogsClientFactory make_logs = [&](const std::string& region) {
-    auto it = premade.find(region);
-    if (it != premade.end() && it->second) return std::move(it->second);
+    auto it = clients.find(region);
+    if (it != clients.end() && it->second) return std::move(it->second);
     return factory(AwsService::kLogs, settings, run, region);
   };
   TaskLogOptions options = request.log_options;
   options.fold_groups = true;
-  auto follower = MakeTaskLogFollower(run, make_logs, targets, options);
+  auto follower = MakeTaskLogFollower(run, make_logs, source.targets, options);
   follower->ObserveEvents(
       [&analysis](const LogEvent& event) { analysis.AddLogEvent(event.message, event.timestamp); });
-  auto drain_deadline = [&] {
-    return clock.Monotonic() + std::max(options.stream_timeout, milliseconds(120000)) +
-           options.drain_grace;
-  };
-
-  std::string status = task.is_null() ? "" : task.value("lastStatus", "");
-  bool interrupted = false;
+  bool interrupted;
   if (!request.follow) {
-    std::optional<double> stopped_at =
-        task.is_null() ? std::nullopt : TaskTimestamp(task, "stoppedAt");
-    double now_s = std::chrono::duration<double>(clock.Now().time_since_epoch()).count();
-    if (status == "STOPPED" && stopped_at &&
-        now_s - *stopped_at < static_cast<double>(kRecentlyStopped.count())) {
-      run.log().Verbose("the task stopped moments ago: draining late lines");
-      follower->Drain(drain_deadline());
-    } else {
-      follower->ReadAll();
-    }
-    interrupted = CancelSignal() != 0;
+    interrupted = ReadOnce(run, *follower, source, options);
   } else if (!request.by_task) {
-    // No task to watch: follow until interrupted (like `aws logs tail --follow`).
-    while (CancelSignal() == 0 && !follower->limit_reached()) {
-      follower->Poll();
-      clock.SleepFor(request.poll_interval);
-    }
-    interrupted = CancelSignal() != 0;
-    if (interrupted) {
-      follower->Poll();
-    }
+    interrupted = FollowStream(run, *follower, request);
   } else {
-    std::string last_reported;
-    while (true) {
-      if (status != last_reported) {
-        run.log().Info("task " + request.task.task_id + " is " + status);
-        last_reported = status;
-      }
-      if (status == "STOPPED" || follower->limit_reached()) break;
-      // Streams appear when containers start: before RUNNING there is
-      // nothing to read, and the stream timeout should not be running.
-      if (status == "RUNNING" || status == "DEACTIVATING" || status == "STOPPING" ||
-          status == "DEPROVISIONING") {
-        follower->Poll();
-      }
-      clock.SleepFor(request.poll_interval);
-      if (CancelSignal() != 0) {
-        interrupted = true;
-        break;
-      }
-      try {
-        task = DescribeTask(*ecs, request);
-        status = task.value("lastStatus", status);
-      } catch (const Error& e) {
-        if (!IsTransient(e)) throw;
-        run.log().Verbose(std::string("DescribeTasks: ") + e.what() + "; asking again");
-      }
-    }
-    if (!interrupted && !follower->limit_reached()) follower->Drain(drain_deadline());
-    interrupted = interrupted || CancelSignal() != 0;
+    interrupted = FollowTask(run, *follower, source, request, options);
   }
-
-  run.outputs().Set("events", std::to_string(follower->events_printed()));
-  analysis.AddTask(task);
-  WriteAnalysis(run, analysis, request.summary);
-  if (request.summary) {
-    std::string title = request.by_task
-                            ? "Last lines of task " + request.task.task_id
-                            : "Last lines of " + request.log_group + " " + request.log_stream;
-    WriteSummary(run, title, follower->Tail(kSummaryLines));
-  }
-  run.log().Verbose(std::to_string(follower->events_printed()) + " events in " +
-                    std::to_string(follower->get_log_events_calls()) + " GetLogEvents calls");
-  if (interrupted) return Interrupted(run);
-  if (!follower->complete()) {
-    auto problems = follower->problems();
-    throw Error("could not read every log stream to its end: " +
-                (problems.empty() ? std::string("unknown reason") : problems.front()));
-  }
-  return kExitOk;
+  analysis.AddTask(source.task);
+  return Finish(run, request, *follower, analysis, interrupted);
 }
 
 }  // namespace
@@ -454,6 +569,10 @@ ToolSpec FetchLogsSpec(FetchLogsClientFactory make_client) {
       "Prints a task's CloudWatch log events, in order, each exactly once. Lines go to standard "
       "output (or --output-file); outputs go to --output/$GITHUB_OUTPUT, else to standard output "
       "after the last line.";
+  spec.details =
+      "Outputs: log_group, log_stream, events, console_url.\n"
+      "Exit codes: 0 read; 1 an AWS error after retries, a --log-group that does not exist, or a "
+      "stream not read to its end; 2 bad input; 130/143 interrupted.";
   spec.add_options = AddOptions;
   spec.run = [make_client](ToolRun& run, const cxxopts::ParseResult& args) {
     return Run(run, args, make_client);

@@ -126,7 +126,9 @@ TEST_F(FetchLogsTest, DirectStreamPrintsLinesThenOutputsOnStdout) {
   EXPECT_NE(out.find("console_url=https://eu-west-1.console.aws.amazon.com/cloudwatch/"),
             std::string::npos);
   EXPECT_EQ(world.logs.get_calls(), 3);  // ceil(12345 / 10000) + 1
-  EXPECT_EQ(world.calls, (std::vector<std::string>(3, "GetLogEvents")));
+  // The group is looked up first: no task will create it (#15 item 14).
+  EXPECT_EQ(world.calls, (std::vector<std::string>{"DescribeLogStreams", "GetLogEvents",
+                                                   "GetLogEvents", "GetLogEvents"}));
 }
 
 TEST_F(FetchLogsTest, TaskLogsAreFoundFromTheTaskDefinition) {
@@ -228,6 +230,7 @@ TEST_F(FetchLogsTest, FollowReadsWhileTheTaskRunsAndDrainsAfterItStops) {
 }
 
 TEST_F(FetchLogsTest, AStreamThatNeverAppearsFailsAfterTheStreamTimeout) {
+  world.logs.CreateGroup("g");
   EXPECT_EQ(Run({"--log-group", "g", "--log-stream", "missing", "--stream-timeout", "20s"}), 1);
   EXPECT_NE(world.err.str().find("did not appear"), std::string::npos) << world.err.str();
   EXPECT_GE(world.clock.total_slept(), milliseconds(20000));
@@ -235,10 +238,41 @@ TEST_F(FetchLogsTest, AStreamThatNeverAppearsFailsAfterTheStreamTimeout) {
 
 // CONTRACT.md: --stream-timeout defaults to 2m.
 TEST_F(FetchLogsTest, AStreamThatNeverAppearsIsWaitedForTwoMinutesByDefault) {
+  world.logs.CreateGroup("g");
   EXPECT_EQ(Run({"--log-group", "g", "--log-stream", "missing"}), 1);
   EXPECT_NE(world.err.str().find("did not appear"), std::string::npos) << world.err.str();
   EXPECT_GE(world.clock.total_slept(), milliseconds(120000));
   EXPECT_LT(world.clock.total_slept(), milliseconds(130000));
+}
+
+// #15 item 14: with --log-group + --log-stream no task will create the group.
+TEST_F(FetchLogsTest, AGroupThatDoesNotExistFailsAtOnceNamingGroupAndRegion) {
+  EXPECT_EQ(Run({"--log-group", "/ecs/typo", "--log-stream", "s"}), 1);
+  std::string err = world.err.str();
+  EXPECT_NE(err.find("log group /ecs/typo does not exist in region eu-west-1"), std::string::npos)
+      << err;
+  EXPECT_EQ(world.clock.total_slept(), milliseconds(0));
+  EXPECT_EQ(world.logs.get_calls(), 0);
+}
+
+// A task's group may not exist yet (it is created by the task): waited for.
+TEST_F(FetchLogsTest, ATaskWhoseGroupIsMissingIsNotLookedUp) {
+  ScriptTask({"STOPPED"}, {Container("app", "/ecs/later")});
+  EXPECT_EQ(Run({"--cluster", "migrate", "--task", kTaskId, "--stream-timeout", "1s"}), 1);
+  EXPECT_EQ(std::count(world.calls.begin(), world.calls.end(), "DescribeLogStreams"), 0);
+}
+
+// #15 item 4: log lines in the outputs file would be read back as outputs.
+TEST_F(FetchLogsTest, OutputFileThatIsTheOutputsFileIsRefused) {
+  world.env.Set("GITHUB_OUTPUT", "/gh/output");
+  world.logs.Append("g", "s", {"task_arn=attacker"});
+  EXPECT_EQ(Run({"--log-group", "g", "--log-stream", "s", "--output-file", "/gh/output"}), 2);
+  EXPECT_NE(world.err.str().find("is the outputs file"), std::string::npos) << world.err.str();
+  EXPECT_TRUE(world.calls.empty());
+  EXPECT_EQ(world.fs.files["/gh/output"], "");
+  EXPECT_EQ(Run({"--log-group", "g", "--log-stream", "s", "--output", "/gh/o2", "--output-file",
+                 "/gh/o2"}),
+            2);
 }
 
 TEST_F(FetchLogsTest, SinceMaxEventsTimestampsOutputFileAndRedact) {
@@ -279,6 +313,7 @@ TEST_F(FetchLogsTest, ThrottlingIsRetriedNotFatal) {
 }
 
 TEST_F(FetchLogsTest, AccessDeniedFailsWithTheAwsMessage) {
+  world.logs.CreateGroup("g");
   world.logs.inject = {"AccessDeniedException"};
   EXPECT_EQ(Run({"--log-group", "g", "--log-stream", "s"}), 1);
   EXPECT_NE(world.err.str().find("AccessDeniedException"), std::string::npos);

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -35,6 +36,13 @@ class FakeLogsBackend {
 
   void CreateStream(const std::string& group, const std::string& stream) {
     streams_[{group, stream}];
+  }
+  // A group with no stream yet (a task's streams appear when it starts).
+  void CreateGroup(const std::string& group) { groups_.insert(group); }
+  bool HasGroup(const std::string& group) const {
+    if (groups_.count(group)) return true;
+    auto it = streams_.lower_bound({group, ""});
+    return it != streams_.end() && it->first.first == group;
   }
   // Appends messages with timestamps `start_ms`, `start_ms + 1`, ... (creates
   // the stream when missing).
@@ -71,6 +79,19 @@ class FakeLogsBackend {
   long long get_calls() const { return get_calls_; }
   const std::vector<nlohmann::json>& get_requests() const { return get_requests_; }
   std::map<std::string, int> calls_by_region;
+
+  // As AWS: ResourceNotFoundException only when the group does not exist.
+  nlohmann::json DescribeLogStreams(const nlohmann::json& request) {
+    std::string group = request.value("logGroupName", "");
+    if (!HasGroup(group)) Throw("ResourceNotFoundException", "DescribeLogStreams");
+    std::string prefix = request.value("logStreamNamePrefix", "");
+    nlohmann::json streams = nlohmann::json::array();
+    for (const auto& [key, events] : streams_) {
+      if (key.first == group && key.second.rfind(prefix, 0) == 0)
+        streams.push_back({{"logStreamName", key.second}});
+    }
+    return {{"logStreams", streams}};
+  }
 
   nlohmann::json GetLogEvents(const nlohmann::json& request, const std::string& region) {
     ++get_calls_;
@@ -123,13 +144,15 @@ class FakeLogsBackend {
 
  private:
   static std::string Token(size_t position) { return "f/" + std::to_string(position); }
-  [[noreturn]] static void Throw(const std::string& code) {
+  [[noreturn]] static void Throw(const std::string& code,
+                                 const std::string& operation = "GetLogEvents") {
     int status =
         code == "ThrottlingException" ? 400 : (code == "ServiceUnavailableException" ? 503 : 400);
-    throw AwsError("CloudWatch Logs", "GetLogEvents", code, "fake " + code, "req-fake", status);
+    throw AwsError("CloudWatch Logs", operation, code, "fake " + code, "req-fake", status);
   }
 
   std::map<Key, std::vector<LogEvent>> streams_;
+  std::set<std::string> groups_;
   long long get_calls_ = 0;
   std::vector<nlohmann::json> get_requests_;
   bool quirk_pending_ = false;
@@ -149,6 +172,7 @@ class FakeAwsClient : public AwsJsonService {
     std::string op(operation);
     log_.push_back(op);
     if (op == "GetLogEvents") return backend_.GetLogEvents(request, region_);
+    if (op == "DescribeLogStreams") return backend_.DescribeLogStreams(request);
     auto it = ecs_.find(op);
     if (it == ecs_.end()) throw std::logic_error("unexpected AWS call " + op);
     return it->second(request);

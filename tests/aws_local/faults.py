@@ -8,6 +8,7 @@ A decision is a dict:
 """
 
 import collections
+import json
 import random
 import threading
 
@@ -102,12 +103,19 @@ def _from_spec(spec):
     {"reset": "before"|"after"}, {"malformed": true}, {"slow": seconds}
     (then answered normally), {"pass": true} (answered normally),
     {"body": {...} or "text", "status": 200} (answered with this body, not
-    forwarded: e.g. a RunTask with "failures").
+    forwarded: e.g. a RunTask with "failures"), {"rewrite": {"tasks.0.lastStatus":
+    "RUNNING\n::warning::x"}} (answered normally, then each dotted path of the
+    JSON answer set to its value: a hostile or malformed field in a real answer).
     """
     slow = float(spec.get("slow", 0.0) or 0.0)
     decision = {"slow": slow, "action": None,
                 "label": "scripted slow" if slow else "scripted"}
-    if "body" in spec:
+    if "rewrite" in spec:
+        fields = spec["rewrite"]
+        if not isinstance(fields, dict) or not fields:
+            raise ValueError(f"rewrite must map dotted paths to values: {spec!r}")
+        decision.update(action="rewrite", fields=fields, label="scripted rewrite")
+    elif "body" in spec:
         decision.update(action="respond", status=int(spec.get("status", 200)),
                         body=spec["body"], label="scripted respond")
     elif "reset" in spec:
@@ -127,3 +135,26 @@ def _from_spec(spec):
                         throttle=code in ("ThrottlingException", "Throttling"),
                         label=f"scripted {status} {code or ''}".strip())
     return decision
+
+
+def rewrite_answer(payload, fields):
+    """The JSON answer payload (bytes) with each dotted path of fields set.
+
+    A path's parts are object keys or list indexes ("tasks.0.taskArn"). On a
+    path the answer does not have, raises KeyError: the test asked for a
+    field that is not there.
+    """
+    answer = json.loads(payload)
+    for path, value in fields.items():
+        parts = path.split(".")
+        node = answer
+        for part in parts[:-1]:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        last = parts[-1]
+        if isinstance(node, list):
+            node[int(last)] = value
+        elif last in node:
+            node[last] = value
+        else:
+            raise KeyError(f"rewrite: the answer has no {path}")
+    return json.dumps(answer).encode()

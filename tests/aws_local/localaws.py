@@ -499,6 +499,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if service == "sts" and status == 200:
             self._learn_credentials(payload)
 
+        if action == "rewrite" and status == 200:
+            payload = faults_mod.rewrite_answer(payload, decision["fields"])
+            headers = [(k, v) for k, v in headers
+                       if k.lower() not in ("content-length", "x-amz-crc32")]
         if action == "reset_after":
             self._reset()
             finish(None, decision["label"])

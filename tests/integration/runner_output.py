@@ -72,3 +72,78 @@ def parse(text):
 def parse_dict(text):
     """Like parse(), as a dict in which the last value of a key wins."""
     return dict(parse(text))
+
+
+# The commands the runner registers (ActionCommandManager and its extensions);
+# names are matched case-insensitively.
+REGISTERED_COMMANDS = frozenset({
+    "stop-commands", "set-env", "set-output", "save-state", "add-mask", "add-path",
+    "add-matcher", "remove-matcher", "warning", "error", "notice", "debug", "group",
+    "endgroup", "echo"})
+
+
+def _command_name_v2(line):
+    """The command a line is by TryParseV2 (leading blanks trimmed, "::name
+    props::data"), as (name, data), or None."""
+    line = line.lstrip()
+    if not line.startswith("::"):
+        return None
+    end = line.find("::", 2)
+    if end < 0:
+        return None
+    info = line[2:end]
+    return info.split(" ", 1)[0], line[end + 2:]
+
+
+def _command_name_v1(line):
+    """The command a line is by the old TryParse ("##[name props]data"
+    anywhere in the line), as (name, data), or None."""
+    start = line.find("##[")
+    if start < 0:
+        return None
+    end = line.find("]", start)
+    if end < 0:
+        return None
+    info = line[start + 3:end]
+    return info.split(" ", 1)[0], line[end + 1:]
+
+
+def workflow_commands(text):
+    """The workflow commands the runner would execute for this stdout/stderr
+    text, in order, as (name, data) pairs (data still escaped).
+
+    Mirrors ActionCommandManager.TryProcessCommand: the runner reads lines as
+    .NET's ReadLine does (split on LF, CR or CRLF); a line is a command by the
+    "::" form, else by the old "##[" form; between ::stop-commands::TOKEN and a
+    command named TOKEN nothing else is executed. The stop and resume lines
+    themselves are not listed.
+    """
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    registered = set(REGISTERED_COMMANDS)
+    stop_token = None
+    executed = []
+    for line in lines:
+        if not line:
+            continue
+        parsed = None
+        for parse in (_command_name_v2, _command_name_v1):
+            candidate = parse(line)
+            if candidate and candidate[0].lower() in registered:
+                parsed = candidate
+                break
+        if parsed is None:
+            continue
+        name, data = parsed[0].lower(), parsed[1]
+        if stop_token is not None:
+            if name == stop_token:
+                registered.discard(stop_token)
+                stop_token = None
+            continue
+        if name == "stop-commands":
+            stop_token = data.lower()
+            registered.add(stop_token)
+            continue
+        executed.append((name, data))
+    return executed

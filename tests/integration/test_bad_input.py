@@ -7,6 +7,7 @@ that counts connections: a refused input must produce exit 2, exactly one line
 on stderr, nothing on stdout, nothing in GITHUB_OUTPUT, and zero connections.
 """
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -92,7 +93,40 @@ CASES = [
     ("fetch-logs", ["--cluster", "c", "--task", TASK_ARN, "--max-events", "-3"]),
     ("fetch-logs", ["--cluster", "c", "--task", TASK_ARN, "--redact", "(unclosed"]),
     ("fetch-logs", ["--cluster", "c", "--task", TASK_ARN, "--stream-timeout", "2 minutes"]),
+
+    # #15 item 11: a single-valued flag given twice, for every tool.
+    ("detect-schema-change", ["--base", "HEAD", "--base", "HEAD"]),
+    ("detect-schema-change", ["--on-missing-base", "fail", "--on-missing-base", "changed"]),
+    ("resolve-network", ["--cluster", "a", "--cluster", "b", "--service", "api"]),
+    ("run-migration-task", ["--cluster", "a", "--cluster", "b", "--task-definition", "api"]),
+    ("run-migration-task", ["--cluster", "c", "--task-definition", "a", "--task-definition", "b"]),
+    ("wait-task", ["--cluster", "a", "--cluster", "b", "--task", TASK_ARN]),
+    ("wait-task", ["--cluster", "c", "--task", TASK_ARN, "--timeout", "1m", "--timeout", "2m"]),
+    ("fetch-logs", ["--log-group", "a", "--log-group", "b", "--log-stream", "s"]),
+    *[(tool, ["--output", "/tmp/a", "--output", "/tmp/b"]) for tool in
+      ["detect-schema-change", "resolve-network", "run-migration-task", "wait-task", "fetch-logs"]],
+    # ... and unknown keys in --network-configuration.
+    ("run-migration-task", ["--cluster", "c", "--task-definition", "api", "--network-configuration",
+                            '{"awsvpcConfiguration": {"subnets": ["subnet-0abc"], "securityGroup": ["sg-1"]}}']),
+    ("run-migration-task", ["--cluster", "c", "--task-definition", "api", "--network-configuration",
+                            '{"awsvpcConfiguration": {"subnets": ["subnet-0abc"]}, "extra": 1}']),
+
+    # #15 item 12: durations, each refusal precise (messages: duration_test.cc).
+    ("wait-task", ["--cluster", "prod", "--task", TASK_ARN, "--timeout", "0.5s"]),
+    ("wait-task", ["--cluster", "prod", "--task", TASK_ARN, "--timeout", "90S"]),
+    ("wait-task", ["--cluster", "prod", "--task", TASK_ARN, "--timeout", "1h1h"]),
+    ("fetch-logs", ["--log-group", "g", "--log-stream", "s", "--since", "30s1m"]),
+    ("run-migration-task", ["--cluster", "c", "--task-definition", "api", "--wait-timeout", "1.5m"]),
 ]
+
+# What the one line says for some of them (#15 items 11, 12).
+MESSAGES = {
+    ("wait-task", "0.5s"): "fractional values are not supported",
+    ("wait-task", "90S"): "unknown unit 'S'",
+    ("wait-task", "1h1h"): "unit 'h' repeated",
+    ("fetch-logs", "30s1m"): "unit 'm' after 's'",
+    ("resolve-network", "b"): "--cluster given more than once",
+}
 
 
 class ConnectionCounter:
@@ -177,6 +211,69 @@ class BadInputTest(unittest.TestCase):
                 self.assertEqual(open(output).read(), "", "nothing written to GITHUB_OUTPUT")
                 self.assertEqual(self.listener.count, before, "no connection before refusing")
                 self.assertFalse(os.path.exists("/tmp/ecsmig-pwned"))
+                for (message_tool, word), message in MESSAGES.items():
+                    if tool == message_tool and word in args:
+                        self.assertIn(message, lines[0])
+
+    def refused_before_any_request(self, tool, args, env, expect_in_line, argv_prefix=()):
+        """Exit 2, one line on stderr that holds expect_in_line, no connection."""
+        before = self.listener.count
+        proc = subprocess.run(list(argv_prefix) + [os.path.join(BIN_DIR, tool)] + args, env=env,
+                              capture_output=True, timeout=60)
+        stderr = proc.stderr.decode("utf-8", "replace")
+        self.assertEqual(proc.returncode, 2, stderr)
+        lines = [l for l in stderr.split("\n") if l]
+        self.assertEqual(len(lines), 1, stderr[:2000])
+        self.assertIn(expect_in_line, lines[0])
+        self.assertEqual(self.listener.count, before, "no connection before refusing")
+
+    # #15 item 2: an outputs file that cannot be appended to is exit 2 at start.
+    def test_an_outputs_file_that_cannot_be_appended_to_exits_2_before_any_request(self):
+        valid = {
+            "detect-schema-change": ["--repo", self.repo],
+            "resolve-network": ["--cluster", "c", "--service", "api"],
+            "run-migration-task": ["--cluster", "c", "--task-definition", "api",
+                                   "--command", "true"],
+            "wait-task": ["--cluster", "c", "--task", "0123456789abcdef0123456789abcdef"],
+            "fetch-logs": ["--log-group", "/ecs/api", "--log-stream", "ecs/app/1"],
+        }
+        missing_dir = os.path.join(self.tmp.name, "no-such-dir", "output")
+        a_directory = self.tmp.name
+        for tool, args in valid.items():
+            for bad in (missing_dir, a_directory):
+                with self.subTest(tool=tool, outputs=bad, via="GITHUB_OUTPUT"):
+                    self.refused_before_any_request(tool, args, self.env(bad), "GITHUB_OUTPUT")
+                with self.subTest(tool=tool, outputs=bad, via="--output"):
+                    output = os.path.join(self.tmp.name, "out-ok")
+                    self.refused_before_any_request(tool, args + ["--output", bad],
+                                                    self.env(output), "--output")
+            read_only = os.path.join(self.tmp.name, "read-only-output")
+            open(read_only, "w").close()
+            os.chmod(read_only, 0o444)
+            argv_prefix = []
+            if os.geteuid() == 0:
+                # root writes anything: run the tool as nobody instead.
+                if not shutil.which("setpriv"):
+                    continue
+                argv_prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+            with self.subTest(tool=tool, outputs="read-only"):
+                env = self.env(read_only)
+                env["HOME"] = "/nonexistent"
+                self.refused_before_any_request(tool, args, env, "Permission denied",
+                                                argv_prefix)
+
+    # #15 item 3: an outputs file whose last line has no newline.
+    def test_outputs_start_on_a_new_line(self):
+        output = os.path.join(self.tmp.name, "out-no-newline")
+        with open(output, "w") as f:
+            f.write("x=1")
+        proc = subprocess.run([os.path.join(BIN_DIR, "detect-schema-change"), "--repo", self.repo,
+                               "--base", "HEAD", "--head", "HEAD"],
+                              env=self.env(output), capture_output=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        with open(output) as f:
+            text = f.read()
+        self.assertTrue(text.startswith("x=1\nchanged=false\n"), text)
 
     def test_malformed_aws_settings_in_the_environment_exit_2_with_no_request(self):
         valid = {
@@ -198,16 +295,8 @@ class BadInputTest(unittest.TestCase):
                     open(output, "w").close()
                     env = self.env(output)
                     env[name] = value
-                    before = self.listener.count
-                    proc = subprocess.run([os.path.join(BIN_DIR, tool)] + args, env=env,
-                                          capture_output=True, timeout=60)
-                    stderr = proc.stderr.decode("utf-8", "replace")
-                    self.assertEqual(proc.returncode, 2, stderr)
-                    lines = [l for l in stderr.split("\n") if l]
-                    self.assertEqual(len(lines), 1, stderr[:2000])
-                    self.assertIn(name, lines[0])
+                    self.refused_before_any_request(tool, args, env, name)
                     self.assertEqual(open(output).read(), "")
-                    self.assertEqual(self.listener.count, before, "no connection before refusing")
 
     def test_help_and_version_for_every_tool(self):
         for tool in ["detect-schema-change", "resolve-network", "run-migration-task", "wait-task", "fetch-logs"]:
@@ -215,6 +304,8 @@ class BadInputTest(unittest.TestCase):
                 proc = subprocess.run([os.path.join(BIN_DIR, tool), "--help"], capture_output=True, timeout=30)
                 self.assertEqual(proc.returncode, 0)
                 self.assertIn(b"--output", proc.stdout)
+                self.assertIn(b"\nOutputs: ", proc.stdout)  # #15 item 16: what it does
+                self.assertIn(b"\nExit codes: ", proc.stdout)
                 proc = subprocess.run([os.path.join(BIN_DIR, tool), "--version"], capture_output=True, timeout=30)
                 self.assertEqual(proc.returncode, 0)
                 self.assertRegex(proc.stdout.decode(), r"^%s \(ecsmig\) \d+\.\d+\.\d+\n$" % tool)

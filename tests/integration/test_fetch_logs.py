@@ -8,7 +8,10 @@ test uses a message just under the real limit.
 """
 
 import os
+import shutil
 import signal
+import subprocess
+import tempfile
 import threading
 import time
 import unittest
@@ -81,7 +84,15 @@ class FetchLogsTest(harness.LocalAwsTestCase):
 
     # -- streams that are late or never come ------------------------------------------
 
+    def create_group(self, group):
+        logs = self.aws.client("logs")
+        try:
+            logs.create_log_group(logGroupName=group)
+        except logs.exceptions.ResourceAlreadyExistsException:
+            pass
+
     def test_stream_created_late_is_waited_for(self):
+        self.create_group("/ecs/late")
         proc = harness.start_tool("fetch-logs", ["--log-group", "/ecs/late", "--log-stream",
                                                  "late-stream", "--stream-timeout", "60s"],
                                   self.aws.env())
@@ -94,12 +105,50 @@ class FetchLogsTest(harness.LocalAwsTestCase):
         self.assertIn("waiting for log stream late-stream", result.stderr)
 
     def test_stream_that_never_appears_fails_after_the_timeout(self):
+        self.create_group("/ecs/none")
         started = time.time()
         result = self.fetch(["--log-group", "/ecs/none", "--log-stream", "nope",
                              "--stream-timeout", "3s"])
         self.assertEqual(result.returncode, 1, result)
         self.assertIn("did not appear", result.stderr)
         self.assertGreaterEqual(time.time() - started, 3)
+
+    def test_group_that_does_not_exist_fails_at_once(self):
+        # #15 item 14: no task will create it, so no stream timeout to wait.
+        result = self.fetch(["--log-group", "/ecs/no-such-group", "--log-stream", "s",
+                             "--stream-timeout", "60s"])
+        self.assertEqual(result.returncode, 1, result)
+        self.assertIn("log group /ecs/no-such-group does not exist in region us-east-1",
+                      result.stderr)
+        self.assertLess(result.duration, 30)
+        self.assertEqual(self.get_calls(), 0)
+
+    # -- #15 item 4: the outputs file is not a log file -------------------------------
+
+    def test_output_file_naming_the_outputs_file_is_refused_by_any_name(self):
+        self.aws.put_log_events("/ecs/attack", "s", ["task_arn=attacker"])
+        scratch = tempfile.mkdtemp(prefix="ecsmig-outputs-")
+        self.addCleanup(shutil.rmtree, scratch, True)
+        outputs = os.path.join(scratch, "github_output")
+        open(outputs, "w").close()
+        os.symlink(outputs, os.path.join(scratch, "symlink"))
+        os.link(outputs, os.path.join(scratch, "hardlink"))
+        names = [outputs, os.path.join(scratch, "symlink"), os.path.join(scratch, "hardlink"),
+                 os.path.join(scratch, ".", "sub", "..", "github_output")]
+        os.mkdir(os.path.join(scratch, "sub"))
+        self.aws.reset_stats()
+        for name in names + ["github_output"]:
+            with self.subTest(name=name):
+                argv = [harness.tool_path("fetch-logs"), "--log-group", "/ecs/attack",
+                        "--log-stream", "s", "--output-file", name]
+                proc = subprocess.run(argv, env=self.aws.env(GITHUB_OUTPUT=outputs),
+                                      cwd=scratch, capture_output=True, timeout=60)
+                stderr = proc.stderr.decode()
+                self.assertEqual(proc.returncode, 2, stderr)
+                self.assertIn("is the outputs file", stderr)
+        with open(outputs) as f:
+            self.assertEqual(f.read(), "")
+        self.assertEqual(self.aws.stats()["calls"], {})
 
     # -- following ----------------------------------------------------------------
 

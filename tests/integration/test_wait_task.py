@@ -64,7 +64,7 @@ class WaitTaskTest(harness.LocalAwsTestCase):
         for code in (1, 137):
             with self.subTest(code=code):
                 arn = self.start_task(statuses=(("RUNNING", 0.5),), exit_codes={"app": code})
-                r = self.wait(arn, ["--task", arn.rsplit("/", 1)[1]])
+                r = self.wait(arn.rsplit("/", 1)[1])  # by id (a flag twice is exit 2)
                 self.assertEqual(r.returncode, code, r)
                 self.assertEqual(r.outputs["result"], "failed")
                 self.assertEqual(r.outputs["exit_code"], str(code))

@@ -7,6 +7,11 @@ int main(int argc, char** argv) {
                      std::vector<ecsmig::LogTarget> targets) {
     return ecsmig::MakeTaskLogFollower(run, settings, std::move(targets), ecsmig::TaskLogOptions{});
   };
-  return ecsmig::RunProcess(ecsmig::WaitTaskSpec(ecsmig::RealAwsClientFactory(), follower), argc,
-                            argv);
+  ecsmig::ToolSpec spec = ecsmig::WaitTaskSpec(ecsmig::RealAwsClientFactory(), follower);
+  spec.details =
+      "Outputs: exit_code, last_status, stop_code, stopped_reason, result, duration_seconds.\n"
+      "Exit codes: the container's own exit code (0 only on success); 1 an AWS error or a task "
+      "not found; 2 bad input; 124 timeout; 125 infrastructure failure or stopped from outside; "
+      "130/143 cancelled.";
+  return ecsmig::RunProcess(spec, argc, argv);
 }
