@@ -1,12 +1,12 @@
 /* libcurl loaded when the first HTTP client is made, not at start-up.
  *
- * detect-schema-change links everything statically but libc (CMakeLists.txt:
- * start-up is most of a short diff's cost) and needs HTTP only for
- * --base-from deployment. Linked into that binary only, these definitions
+ * detect-schema-change and lint-migrations link everything statically but
+ * libc (CMakeLists.txt: start-up is most of a short run's cost) and need HTTP
+ * only for --base-from deployment. Linked into those binaries only, these definitions
  * satisfy curl_http.cc's calls, so the linker drops the shared libcurl (and
  * the dozen libraries behind it); the first call dlopen()s libcurl and
  * forwards. Where libcurl cannot be loaded, curl_easy_init() returns NULL and
- * the HTTP client throws: for detect-schema-change a deployment that cannot
+ * the HTTP client throws: for them a deployment that cannot
  * be learnt, which is a missing base, never a crash.
  *
  * curl_easy_setopt/getinfo are variadic: every option value is a long, a
@@ -56,8 +56,8 @@ static void LoadCurl(void) {
   ECSMIG_CURL_SYMBOL(slist_free_all, "curl_slist_free_all");
 #undef ECSMIG_CURL_SYMBOL
   curl.loaded = curl.global_init && curl.easy_init && curl.easy_cleanup && curl.easy_reset &&
-                curl.easy_perform && curl.easy_setopt && curl.easy_getinfo &&
-                curl.easy_strerror && curl.slist_append && curl.slist_free_all;
+                curl.easy_perform && curl.easy_setopt && curl.easy_getinfo && curl.easy_strerror &&
+                curl.slist_append && curl.slist_free_all;
 }
 
 static int Loaded(void) {
