@@ -8,6 +8,8 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <set>
 
 #include "common/base/error.h"
 #include "common/git/glob.h"
@@ -374,17 +376,89 @@ std::optional<git_oid> GitRepo::FirstParent(const git_oid& id, bool* missing) co
 }
 
 std::optional<git_oid> GitRepo::MergeBase(const git_oid& a, const git_oid& b) const {
+  // libgit2 1.5 walks into a shallow clone's cut-off parents, fails, and
+  // leaks on that path; 1.7 reads the boundary commits as roots and may
+  // answer with a wrong base. In a shallow clone the walk is ours.
+  if (IsShallow()) return ShallowMergeBase(a, b);
   git_oid out;
   int code = git_merge_base(&out, repo_.get(), &a, &b);
   if (code == 0) return out;
   if (code == GIT_ENOTFOUND) return std::nullopt;
-  // libgit2 1.5 walks into a shallow clone's cut-off parents and fails to
-  // read them: no merge base in the history the clone holds.
-  if (IsShallow() && git_error_last() && git_error_last()->klass == GIT_ERROR_ODB) {
-    return std::nullopt;
-  }
   throw Error("cannot compute the merge base of " + OidHex(a) + " and " + OidHex(b) + ": " +
               LastGitError());
+}
+
+// git's paint_down_to_common: commits are taken newest first, each carrying
+// which side reaches it; the first commit both sides reach is the merge base,
+// once no commit reached by one side only is left to take. A commit whose
+// parents were cut off (a shallow boundary, or a parent absent) that is not
+// below a base found would have to be walked through: the base may lie beyond
+// what the clone holds, so there is none to trust (nullopt, a missing base).
+std::optional<git_oid> GitRepo::ShallowMergeBase(const git_oid& a, const git_oid& b) const {
+  enum : unsigned { kSideA = 1, kSideB = 2, kStale = 4 };
+  auto less = [](const git_oid& x, const git_oid& y) { return git_oid_cmp(&x, &y) < 0; };
+  std::map<git_oid, unsigned, decltype(less)> flags(less);
+  using Entry = std::pair<int64_t, git_oid>;  // commit time, id: the newest last
+  auto older = [](const Entry& x, const Entry& y) {
+    return x.first != y.first ? x.first < y.first : git_oid_cmp(&x.second, &y.second) < 0;
+  };
+  std::set<Entry, decltype(older)> queue(older);
+  auto lookup = [&](const git_oid& id) {
+    git_commit* raw = nullptr;
+    if (git_commit_lookup(&raw, repo_.get(), &id) != 0) {
+      throw Error("cannot read commit " + OidHex(id) + ": " + LastGitError());
+    }
+    return GitCommitPtr(raw);
+  };
+  auto push = [&](const git_oid& id, unsigned side) {
+    flags[id] |= side;
+    queue.emplace(static_cast<int64_t>(git_commit_time(lookup(id).get())), id);
+  };
+  // Walking on while a queued commit is reached by one side only.
+  auto unsettled = [&] {
+    return std::any_of(queue.begin(), queue.end(),
+                       [&](const Entry& entry) { return (flags[entry.second] & kStale) == 0; });
+  };
+  // Commits whose parents were cut off, reached by one side only when taken:
+  // harmless once a base is found above them (they turn stale), else the
+  // base may lie beyond the clone.
+  std::vector<git_oid> cut;
+  auto cut_unsettled = [&] {
+    return std::any_of(cut.begin(), cut.end(),
+                       [&](const git_oid& id) { return (flags[id] & kStale) == 0; });
+  };
+  push(a, kSideA);
+  push(b, kSideB);
+  std::optional<git_oid> base;
+  while (!queue.empty() && (unsettled() || cut_unsettled())) {
+    git_oid id = std::prev(queue.end())->second;
+    queue.erase(std::prev(queue.end()));
+    unsigned side = flags[id] & (kSideA | kSideB | kStale);
+    if (side == (kSideA | kSideB)) {
+      if (!base) base = id;
+      side |= kStale;  // everything below a base is no better a base
+      flags[id] |= kStale;
+    }
+    GitCommitPtr commit = lookup(id);
+    bool cut_off = IsShallowBoundary(id) &&
+                   std::string_view(git_commit_raw_header(commit.get())).find("\nparent ") !=
+                       std::string_view::npos;
+    for (unsigned i = 0; i < git_commit_parentcount(commit.get()) && !cut_off; ++i) {
+      if (!HasCommit(*git_commit_parent_id(commit.get(), i))) cut_off = true;
+    }
+    if (cut_off) {
+      if ((side & kStale) == 0) cut.push_back(id);
+      continue;
+    }
+    for (unsigned i = 0; i < git_commit_parentcount(commit.get()); ++i) {
+      const git_oid& parent = *git_commit_parent_id(commit.get(), i);
+      auto it = flags.find(parent);
+      if (it != flags.end() && (it->second & side) == side) continue;
+      push(parent, side);
+    }
+  }
+  if (cut_unsettled()) return std::nullopt;
+  return base;
 }
 
 git_oid GitRepo::CommitTree(const git_oid& id) const {

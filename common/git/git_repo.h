@@ -117,6 +117,7 @@ class GitRepo {
       : library_(std::move(library)), repo_(std::move(repo)) {}
   GitTreePtr LookupTree(const git_oid& id) const;
   void ReadShallowList();
+  std::optional<git_oid> ShallowMergeBase(const git_oid& a, const git_oid& b) const;
 
   std::shared_ptr<GitLibrary> library_;  // declared first: outlives repo_
   GitRepositoryPtr repo_;

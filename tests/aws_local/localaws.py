@@ -364,6 +364,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if isinstance(params, dict) and len(body) <= 65536:
             entry["params"] = params  # What the tool sent, for assertions.
 
+        # Recorded before the answer is sent: a test that reads the log as
+        # soon as its call returns must find the call there.
         def finish(status, fault=None):
             entry["status"] = status
             entry["fault"] = fault
@@ -394,8 +396,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 headers, payload = error_body(protocol, service, 403, code,
                                               e.message)
                 log(f"{op_name}: signature refused ({e.kind}): {e.message}")
-                self._send(403, headers, payload)
                 finish(403, "signature")
+                self._send(403, headers, payload)
                 return
             if proxy.credentials.is_expired(access_key):
                 proxy.stats.expired_token_refused()
@@ -404,8 +406,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     protocol, service, 400, code,
                     "The security token included in the request is expired")
                 log(f"{op_name}: refused, credentials {access_key} expired")
-                self._send(400, headers, payload)
                 finish(400, "expired_token")
+                self._send(400, headers, payload)
                 return
 
         # 2. Faults.
@@ -433,8 +435,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     code)
                 headers, payload = error_body(protocol, service, status, code,
                                               message)
-                self._send(status, headers, payload)
                 finish(status, label)
+                self._send(status, headers, payload)
                 return
             if action == "respond":
                 answer = decision["body"]
@@ -442,17 +444,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     answer = json.dumps(answer)
                 content_type = ("application/x-amz-json-1.1"
                                 if protocol == "json" else "text/xml")
+                finish(decision["status"], label)
                 self._send(decision["status"], [
                     ("Content-Type", content_type),
                     ("x-amzn-RequestId", str(uuid.uuid4()))
                 ], answer.encode())
-                finish(decision["status"], label)
                 return
             if action == "malformed":
                 payload, content_type = malformed_body(protocol, service,
                                                        operation)
-                self._send(200, [("Content-Type", content_type)], payload)
                 finish(200, label)
+                self._send(200, [("Content-Type", content_type)], payload)
                 return
 
         # 3. The service: moto, with the ECS lifecycle layered over it.
@@ -508,13 +510,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             finish(None, decision["label"])
             return
         label = decision["label"] if decision else None
+        finish(status, label)
         try:
             self._send(status, headers, payload)
         except OSError:  # The client gave up (its timeout) and hung up.
             self.close_connection = True
-            finish(None, (label + ", " if label else "") + "client gone")
-            return
-        finish(status, label)
+            entry["status"] = None  # the recorded entry, corrected
+            entry["fault"] = (label + ", " if label else "") + "client gone"
 
     def _learn_credentials(self, payload):
         """Remembers temporary credentials moto's STS issued."""
