@@ -7,7 +7,10 @@
 #include <cstdio>
 #include <limits>
 
+#include "common/base/duration.h"
 #include "common/base/error.h"
+#include "common/base/signals.h"
+#include "common/github/cli.h"
 
 namespace ecsmig {
 namespace {
@@ -343,6 +346,48 @@ std::optional<json> DescribeOneTask(AwsJsonService& ecs, const std::string& clus
     }
   }
   return std::nullopt;
+}
+
+std::chrono::milliseconds MissingBackoff(int attempts_so_far) {
+  std::chrono::milliseconds pause(1000);
+  for (int i = 0; i < attempts_so_far && pause < std::chrono::milliseconds(6000); ++i) pause *= 2;
+  return std::min(pause, std::chrono::milliseconds(6000));
+}
+
+std::optional<json> DescribeTaskWithinGrace(ToolRun& run, AwsJsonService& ecs,
+                                            const std::string& cluster, const std::string& task,
+                                            std::chrono::milliseconds grace,
+                                            const std::string& grace_flag,
+                                            const SleepUntilFn& sleep_until) {
+  using std::chrono::milliseconds;
+  Clock& clock = run.ctx().clock;
+  const auto first_missing = clock.Monotonic();
+  for (int attempts = 0;; ++attempts) {
+    std::string failure;
+    std::optional<json> answer = DescribeOneTask(ecs, cluster, task, &failure);
+    if (answer) return answer;
+    auto missing_for = std::chrono::duration_cast<milliseconds>(clock.Monotonic() - first_missing);
+    if (failure != "MISSING" || missing_for >= grace) {
+      throw Error("task " + task + " is not known to cluster " + cluster + " (" + failure +
+                  (failure == "MISSING" ? " for " + FormatDuration(missing_for) : "") +
+                  "): check --cluster and --task");
+    }
+    if (attempts == 0) {
+      run.log().Info("task " + task +
+                     " is not visible yet (MISSING: ECS is eventually consistent right after "
+                     "RunTask); asking again for up to " +
+                     grace_flag + " " + FormatDuration(grace));
+    }
+    milliseconds pause =
+        std::max(std::min(MissingBackoff(attempts), grace - missing_for), milliseconds(1));
+    const auto wake = clock.Monotonic() + pause;
+    if (sleep_until) {
+      if (!sleep_until(wake)) return std::nullopt;
+    } else {
+      clock.SleepFor(pause);
+      if (CancelSignal() != 0) return std::nullopt;
+    }
+  }
 }
 
 std::vector<std::string> ListRunningTasks(AwsJsonService& ecs, const std::string& cluster,

@@ -4,6 +4,7 @@
 // deciding how a stopped task ended.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -132,6 +133,27 @@ std::optional<nlohmann::json> DescribeOneTask(AwsJsonService& ecs, const std::st
                                               const std::string& task,
                                               std::string* failure_reason = nullptr,
                                               bool include_tags = false);
+
+// The pause before asking again while DescribeTasks answers MISSING: 1 s,
+// then doubling, never more than 6 s (the RunTask API reference asks callers
+// to back off from a couple of seconds).
+std::chrono::milliseconds MissingBackoff(int attempts_so_far);
+
+// Sleeps until a monotonic time point; false when a cancellation signal arrived.
+using SleepUntilFn = std::function<bool(std::chrono::steady_clock::time_point)>;
+
+// DescribeOneTask, asking again with MissingBackoff while ECS answers MISSING
+// (DescribeTasks is eventually consistent right after RunTask) for up to
+// `grace` (named `grace_flag` in the log). Returns nullopt when `sleep_until`
+// (default: the clock's sleep, then CancelSignal) reports a cancellation. A
+// task still MISSING after the grace, or another failure reason, throws Error
+// ("task ... is not known to cluster ..."); AWS errors propagate.
+std::optional<nlohmann::json> DescribeTaskWithinGrace(ToolRun& run, AwsJsonService& ecs,
+                                                      const std::string& cluster,
+                                                      const std::string& task,
+                                                      std::chrono::milliseconds grace,
+                                                      const std::string& grace_flag,
+                                                      const SleepUntilFn& sleep_until = nullptr);
 
 // The environment variable run-migration-task adds to the container's
 // overrides with the task's client token. DescribeTasks returns overrides, so

@@ -18,6 +18,10 @@ using nlohmann::json;
 
 // A try that lost the race restarts with a fresh token; this bounds how often.
 constexpr int kMaxRounds = 5;
+// How long the race check waits for ListTasks to list the task just started
+// (ECS is eventually consistent: for a moment after RunTask, ListTasks omits
+// it and DescribeTasks answers MISSING).
+constexpr std::chrono::seconds kListedGrace{60};
 
 std::string Trim(const std::string& s) {
   size_t b = s.find_first_not_of(" \t\r\n");
@@ -65,10 +69,12 @@ void SetMarker(json& run_task_request, const std::string& token) {
 }
 
 // The running tasks of the group, other than ours (same token, or `own_arn`).
+// `own_listed` (when given) tells whether ListTasks listed `own_arn`.
 std::vector<json> OtherRunningTasks(AwsJsonService& ecs, const std::string& cluster,
                                     const std::string& started_by, const std::string& token,
-                                    const std::string& own_arn) {
+                                    const std::string& own_arn, bool* own_listed = nullptr) {
   std::vector<std::string> arns = ListRunningTasks(ecs, cluster, started_by);
+  if (own_listed) *own_listed = std::find(arns.begin(), arns.end(), own_arn) != arns.end();
   arns.erase(std::remove(arns.begin(), arns.end(), own_arn), arns.end());
   if (arns.empty()) return {};
   std::vector<json> others;
@@ -306,16 +312,62 @@ StartedTask ReadStartedTask(const json& response) {
   return started;
 }
 
+// True when DescribeTasks shows `started` is already stopping (a command that
+// ended at once): ListTasks, which lists desired RUNNING, will never list it.
+bool AlreadyStopping(AwsJsonService& ecs, const MigrationRequest& request,
+                     const StartedTask& started) {
+  std::optional<json> task = DescribeOneTask(ecs, request.launch.cluster, started.task_arn);
+  return task && JsonString(*task, "desiredStatus", std::string()) == "STOPPED";
+}
+
+// The group's other running tasks, listed once ListTasks lists ours too. A
+// concurrent caller's task started less than a moment before ours is not
+// listed yet right after RunTask; once ours is listed, any task created
+// before it has had longer to become visible. Asks again with MissingBackoff
+// for up to kListedGrace (then warns and judges from what is listed). nullopt
+// when a cancel signal arrived meanwhile.
+std::optional<std::vector<json>> OthersOnceOursIsListed(AwsJsonService& ecs, ToolRun& run,
+                                                        const MigrationRequest& request,
+                                                        const std::string& token,
+                                                        const StartedTask& started) {
+  using std::chrono::milliseconds;
+  Clock& clock = run.ctx().clock;
+  const auto start = clock.Monotonic();
+  for (int attempts = 0;; ++attempts) {
+    bool own_listed = false;
+    std::vector<json> others = OtherRunningTasks(ecs, request.launch.cluster, request.started_by,
+                                                 token, started.task_arn, &own_listed);
+    if (own_listed || AlreadyStopping(ecs, request, started)) return others;
+    auto waited = std::chrono::duration_cast<milliseconds>(clock.Monotonic() - start);
+    if (waited >= kListedGrace) {
+      run.log().Warning("ListTasks still does not list task " + started.task_arn + " after " +
+                        FormatDuration(waited) +
+                        "; checking for a concurrent start among the tasks it lists");
+      return others;
+    }
+    if (attempts == 0) {
+      run.log().Info("task " + started.task_arn +
+                     " is not listed yet (ECS is eventually consistent right after RunTask); "
+                     "asking again before checking for a concurrent start");
+    }
+    clock.SleepFor(
+        std::max(std::min(MissingBackoff(attempts), kListedGrace - waited), milliseconds(1)));
+    if (CancelSignal() != 0) return std::nullopt;
+  }
+}
+
 // Two callers may have passed the wait at the same moment. Every caller
 // orders the group's tasks the same way (createdAt, then ARN); the younger
 // stops itself before its command has had time to run. Returns true when
-// `started` may go on (no older task of the group runs).
+// `started` may go on (no older task of the group runs, or cancelled: the
+// caller writes its outputs).
 bool WinsTheRace(AwsJsonService& ecs, ToolRun& run, const MigrationRequest& request,
                  const std::string& token, const StartedTask& started) {
-  std::vector<json> others =
-      OtherRunningTasks(ecs, request.launch.cluster, request.started_by, token, started.task_arn);
+  std::optional<std::vector<json>> others =
+      OthersOnceOursIsListed(ecs, run, request, token, started);
+  if (!others) return true;
   std::vector<json> older;
-  for (const auto& other : others) {
+  for (const auto& other : *others) {
     if (CreatedBefore(other, started.task)) older.push_back(other);
   }
   if (older.empty()) return true;

@@ -54,6 +54,8 @@ struct ClusterSim {
   struct Task {
     json body;
     std::string token;
+    // ListTasks calls that still omit it (DescribeTasks answers MISSING meanwhile).
+    int unlisted_polls = 0;
   };
   std::vector<Task> tasks;
   double now = 1000;
@@ -65,6 +67,8 @@ struct ClusterSim {
   int blocker_polls_left = -1;
   // DescribeClusters' defaultCapacityProviderStrategy.
   json default_strategy = json::array();
+  // Eventual consistency: how many ListTasks calls a new task stays unlisted.
+  int new_task_unlisted_polls = 0;
 
   json& Add(const std::string& token, const std::string& marker_token, double created_at) {
     char id[33];
@@ -80,7 +84,7 @@ struct ClusterSim {
                   {{"containerOverrides",
                     {{{"name", "app"},
                       {"environment", {{{"name", kClientTokenEnv}, {"value", marker_token}}}}}}}}}};
-    tasks.push_back({body, token});
+    tasks.push_back({body, token, new_task_unlisted_polls});
     return tasks.back().body;
   }
 
@@ -134,19 +138,29 @@ struct ClusterSim {
         --blocker_polls_left;
       }
       json arns = json::array();
-      for (const auto& t : tasks) {
-        if (t.body["desiredStatus"] == "RUNNING") arns.push_back(t.body["taskArn"]);
+      for (auto& t : tasks) {
+        if (t.unlisted_polls > 0) {
+          --t.unlisted_polls;
+        } else if (t.body["desiredStatus"] == "RUNNING") {
+          arns.push_back(t.body["taskArn"]);
+        }
       }
       return json{{"taskArns", arns}};
     });
     aws.Always("DescribeTasks", [this](const json& req) {
       json out = json::array();
+      json failures = json::array();
       for (const auto& arn : req["tasks"]) {
         for (const auto& t : tasks) {
-          if (t.body["taskArn"] == arn) out.push_back(t.body);
+          if (t.body["taskArn"] != arn) continue;
+          if (t.unlisted_polls > 0) {
+            failures.push_back({{"arn", arn}, {"reason", "MISSING"}});
+          } else {
+            out.push_back(t.body);
+          }
         }
       }
-      return json{{"tasks", out}, {"failures", json::array()}};
+      return json{{"tasks", out}, {"failures", failures}};
     });
     aws.Always("StopTask", [this](const json& req) {
       for (auto& t : tasks) {
@@ -391,6 +405,74 @@ TEST_F(RunMigrationTaskTest, YoungerConcurrentTaskIsLeftAlone) {
   sim.after_run = [&] { sim.Add("theirs", "theirs", sim.now + 0.5); };
   ASSERT_EQ(Run({"--cluster", "prod", "--service", "api", "--command", "x"}), 0) << h.err.str();
   EXPECT_EQ(h.aws.CountOf("StopTask"), 0u);
+  EXPECT_EQ(h.Outputs()["task_arn"], sim.tasks[0].body["taskArn"]);
+}
+
+TEST_F(RunMigrationTaskTest, ConcurrentStartNotListedYetIsCaughtOnceOursIsListed) {
+  // Both RunTasks land while ListTasks omits new tasks: the check right after
+  // RunTask sees neither. It must list again until ours shows (theirs, older,
+  // shows too), stop ours, and with --if-running fail exit 1.
+  ExpectServiceReads();
+  sim.Install(h.aws);
+  sim.new_task_unlisted_polls = 1;
+  std::string other_arn;
+  sim.before_run = [&] {
+    sim.now += 0.5;
+    other_arn = sim.Add("theirs", "theirs", sim.now)["taskArn"];
+  };
+  EXPECT_EQ(
+      Run({"--cluster", "prod", "--service", "api", "--command", "x", "--if-running", "fail"}), 1);
+  ASSERT_EQ(sim.tasks.size(), 2u);
+  const json& ours = sim.tasks[1].body;
+  EXPECT_EQ(ours["desiredStatus"], "STOPPED");
+  EXPECT_THAT(ours["stoppedReason"].get<std::string>(), HasSubstr(kRaceStopReason));
+  EXPECT_THAT(ours["stoppedReason"].get<std::string>(), HasSubstr(other_arn));
+  EXPECT_EQ(sim.tasks[0].body["desiredStatus"], "RUNNING") << "the older one is left alone";
+  EXPECT_THAT(h.err.str(), HasSubstr("not listed yet"));
+  EXPECT_THAT(h.err.str(), HasSubstr("started concurrently"));
+  EXPECT_EQ(h.aws.CountOf("ListTasks"), 3u) << "before RunTask, then twice until ours shows";
+  EXPECT_FALSE(h.Outputs().count("task_arn"));
+}
+
+TEST_F(RunMigrationTaskTest, ConcurrentStartNotListedYetIsWaitedForWithIfRunningWait) {
+  ExpectServiceReads();
+  sim.Install(h.aws);
+  sim.new_task_unlisted_polls = 1;
+  sim.before_run = [&] {
+    sim.now += 0.5;
+    sim.Add("theirs", "theirs", sim.now);
+    sim.blocker_polls_left = 4;
+  };
+  ASSERT_EQ(Run({"--cluster", "prod", "--service", "api", "--command", "x"}), 0) << h.err.str();
+  ASSERT_EQ(sim.tasks.size(), 3u);
+  EXPECT_EQ(sim.tasks[1].body["desiredStatus"], "STOPPED");
+  EXPECT_EQ(sim.tasks[0].body["desiredStatus"], "STOPPED") << "the older one finished first";
+  EXPECT_EQ(sim.Running(), 1);
+  EXPECT_EQ(h.Outputs()["task_arn"], sim.tasks[2].body["taskArn"]);
+}
+
+TEST_F(RunMigrationTaskTest, OwnTaskNeverListedWarnsAfterTheGraceAndGoesOn) {
+  ExpectServiceReads();
+  sim.Install(h.aws);
+  sim.new_task_unlisted_polls = 1000;
+  ASSERT_EQ(Run({"--cluster", "prod", "--service", "api", "--command", "x"}), 0) << h.err.str();
+  EXPECT_THAT(h.err.str(), HasSubstr("still does not list task"));
+  EXPECT_GE(h.clock.total_slept(), std::chrono::seconds(60));
+  EXPECT_LE(h.clock.total_slept(), std::chrono::seconds(61));
+  EXPECT_EQ(h.aws.CountOf("StopTask"), 0u);
+  EXPECT_EQ(h.Outputs()["task_arn"], sim.tasks[0].body["taskArn"]);
+}
+
+TEST_F(RunMigrationTaskTest, OwnTaskThatAlreadyStoppedIsNotWaitedFor) {
+  // A command that ends at once: ListTasks (desired RUNNING) never lists it.
+  ExpectServiceReads();
+  sim.Install(h.aws);
+  sim.after_run = [&] {
+    ClusterSim::StopBody(sim.tasks.back().body, "Essential container exited");
+  };
+  ASSERT_EQ(Run({"--cluster", "prod", "--service", "api", "--command", "x"}), 0) << h.err.str();
+  EXPECT_EQ(h.clock.total_slept(), std::chrono::milliseconds(0));
+  EXPECT_EQ(h.aws.CountOf("ListTasks"), 2u);
   EXPECT_EQ(h.Outputs()["task_arn"], sim.tasks[0].body["taskArn"]);
 }
 

@@ -48,7 +48,11 @@ void AddOptions(cxxopts::Options& options) {
       "drain-grace",
       "after the task stops, keep reading until nothing new came for this long (default 5s)",
       cxxopts::value<std::string>(),
-      "DURATION")("summary", "append the last 50 lines (redacted) to $GITHUB_STEP_SUMMARY");
+      "DURATION")("missing-grace",
+                  "how long DescribeTasks may answer MISSING right after RunTask before the task "
+                  "counts as not found (default: 1m)",
+                  cxxopts::value<std::string>(), "DURATION")(
+      "summary", "append the last 50 lines (redacted) to $GITHUB_STEP_SUMMARY");
   AddAwsOptions(options);
 }
 
@@ -101,6 +105,7 @@ struct Request {
   bool follow = false;
   bool summary = false;
   milliseconds poll_interval{3000};
+  milliseconds missing_grace{60000};
   TaskLogOptions log_options;
 };
 
@@ -149,6 +154,9 @@ Request ReadRequest(ToolRun& run, const cxxopts::ParseResult& args) {
     throw UsageError("--poll-interval: must be at least 100ms");
   }
   options.poll_interval = std::min(request.poll_interval, milliseconds(2000));
+  request.missing_grace = DurationFlag(args, "missing-grace", request.missing_grace);
+  if (request.missing_grace.count() <= 0)
+    throw UsageError("--missing-grace must be greater than zero");
   if (args.count("since")) {
     milliseconds since = ParseDuration(args["since"].as<std::string>(), "since");
     auto now_ms =
@@ -180,15 +188,14 @@ bool IsTransient(const Error& e) {
   return dynamic_cast<const TransportError*>(&e) != nullptr;
 }
 
-// The task, from the shared ECS helper; a task the cluster does not know is an error.
-nlohmann::json DescribeTask(AwsJsonService& ecs, const Request& request) {
-  std::string reason;
-  std::optional<nlohmann::json> task =
-      DescribeOneTask(ecs, request.cluster, request.task.value, &reason);
-  if (!task) {
-    throw Error("task " + request.task.task_id + " not found in cluster " +
-                ClusterName(request.cluster) + (reason.empty() ? "" : " (" + reason + ")"));
-  }
+// The task, from the shared ECS helper, which asks again while ECS answers
+// MISSING (right after RunTask) for up to --missing-grace.
+nlohmann::json DescribeTask(ToolRun& run, AwsJsonService& ecs, const Request& request) {
+  std::optional<nlohmann::json> task = DescribeTaskWithinGrace(
+      run, ecs, request.cluster, request.task.value, request.missing_grace, "--missing-grace");
+  if (!task)
+    throw Error("interrupted while the task was not visible yet",
+                CancelSignal() == 15 ? kExitSigTerm : kExitSigInt);
   return *task;
 }
 
@@ -305,7 +312,7 @@ LogSource TaskSource(ToolRun& run, Request& request, const AwsSettings& settings
   LogSource source;
   source.ecs = factory(AwsService::kEcs, settings, run, region_override);
   source.default_region = source.ecs->region();
-  source.task = DescribeTask(*source.ecs, request);
+  source.task = DescribeTask(run, *source.ecs, request);
   MaskOverrideEnvironment(source.task, run.log());
   source.targets = TaskLogTargets(*source.ecs, source.task, request, source.default_region);
   request.log_options.task_console_url =
@@ -453,7 +460,7 @@ bool FollowTask(ToolRun& run, TaskLogFollower& follower, LogSource& source, cons
       break;
     }
     try {
-      source.task = DescribeTask(*source.ecs, request);
+      source.task = DescribeTask(run, *source.ecs, request);
       status = source.task.value("lastStatus", status);
     } catch (const Error& e) {
       if (!IsTransient(e)) throw;

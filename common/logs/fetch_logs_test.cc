@@ -197,6 +197,47 @@ TEST_F(FetchLogsTest, ATaskThatNeverStartedHasNoLogsToWaitFor) {
   EXPECT_NE(world.err.str().find("stopped without starting"), std::string::npos);
 }
 
+// Right after RunTask, ECS's DescribeTasks answers MISSING for a moment
+// (eventual consistency): fetch-logs asks again, as wait-task does.
+TEST_F(FetchLogsTest, AMissingTaskIsAskedForAgainWithinTheMissingGrace) {
+  ScriptTask({"STOPPED"}, {Container("app", "/ecs/api")});
+  auto found = world.ecs["DescribeTasks"];
+  int missing_answers = 2;
+  world.ecs["DescribeTasks"] = [&, found](const json& request) {
+    if (missing_answers-- > 0) {
+      return json{{"tasks", json::array()},
+                  {"failures", {{{"arn", kTaskArn}, {"reason", "MISSING"}}}}};
+    }
+    return found(request);
+  };
+  world.logs.Append("/ecs/api", std::string("ecs/app/") + kTaskId, {"done"});
+  EXPECT_EQ(Run({"--cluster", "migrate", "--task", kTaskId, "--follow"}), 0) << world.err.str();
+  EXPECT_EQ(world.out.str().rfind("done\n", 0), 0u) << world.out.str();
+  EXPECT_NE(world.err.str().find("not visible yet"), std::string::npos) << world.err.str();
+  EXPECT_GE(world.clock.total_slept(), std::chrono::seconds(3)) << "1 s, then 2 s";
+}
+
+TEST_F(FetchLogsTest, ATaskStillMissingAfterTheGraceIsNotKnown) {
+  world.ecs["DescribeTasks"] = [](const json&) {
+    return json{{"tasks", json::array()},
+                {"failures", {{{"arn", kTaskArn}, {"reason", "MISSING"}}}}};
+  };
+  EXPECT_EQ(Run({"--cluster", "migrate", "--task", kTaskId, "--missing-grace", "10s"}), 1);
+  EXPECT_NE(world.err.str().find("not known to cluster migrate (MISSING for 10"), std::string::npos)
+      << world.err.str();
+  EXPECT_LE(world.clock.total_slept(), std::chrono::seconds(10));
+  EXPECT_EQ(world.logs.get_calls(), 0);
+}
+
+TEST_F(FetchLogsTest, MissingGraceMustBePositive) {
+  for (const char* bad : {"0", "soon"}) {
+    world.err.str("");
+    EXPECT_EQ(Run({"--cluster", "migrate", "--task", kTaskId, "--missing-grace", bad}), kExitUsage);
+    EXPECT_TRUE(world.calls.empty());
+    EXPECT_NE(world.err.str().find("missing-grace"), std::string::npos) << world.err.str();
+  }
+}
+
 TEST_F(FetchLogsTest, FollowReadsWhileTheTaskRunsAndDrainsAfterItStops) {
   world.env.Set("GITHUB_OUTPUT", "/gh/output");
   ScriptTask({"PENDING", "RUNNING", "RUNNING", "RUNNING", "STOPPED"},

@@ -130,33 +130,11 @@ std::optional<json> TaskWaiter::DescribeTrusted() {
 }
 
 std::optional<json> TaskWaiter::DescribeVisible() {
-  const TimePoint first_missing = run_.ctx().clock.Monotonic();
   const milliseconds grace =
       started_ ? options_.missing_grace : std::min(options_.missing_grace, options_.start_timeout);
-  for (int attempts = 0;; ++attempts) {
-    std::string failure;
-    std::optional<json> task =
-        DescribeOneTask(ecs_, options_.cluster, options_.task.value, &failure);
-    if (task) return task;
-    auto missing_for =
-        std::chrono::duration_cast<milliseconds>(run_.ctx().clock.Monotonic() - first_missing);
-    if (failure != "MISSING" || missing_for >= grace) {
-      throw Error("task " + options_.task.value + " is not known to cluster " + options_.cluster +
-                  " (" + failure +
-                  (failure == "MISSING" ? " for " + FormatDuration(missing_for) : "") +
-                  "): check --cluster and --task");
-    }
-    if (attempts == 0) {
-      run_.log().Info("task " + options_.task.value +
-                      " is not visible yet (MISSING: ECS is eventually consistent right after "
-                      "RunTask); asking again for up to --missing-grace " +
-                      FormatDuration(grace));
-    }
-    milliseconds pause = std::min(MissingBackoff(attempts), grace - missing_for);
-    if (!SleepUntil(run_.ctx().clock.Monotonic() + std::max(pause, milliseconds(1)))) {
-      return std::nullopt;
-    }
-  }
+  return DescribeTaskWithinGrace(run_, ecs_, options_.cluster, options_.task.value, grace,
+                                 "--missing-grace",
+                                 [this](TimePoint wake) { return SleepUntil(wake); });
 }
 
 std::string TaskWaiter::Distrust(const json& task) {

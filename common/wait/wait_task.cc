@@ -140,12 +140,6 @@ milliseconds PollInterval(Random& random) {
   return milliseconds(6000 + static_cast<long long>(250.0 * random.NextDouble()));
 }
 
-milliseconds MissingBackoff(int attempts_so_far) {
-  milliseconds pause(1000);
-  for (int i = 0; i < attempts_so_far && pause < milliseconds(6000); ++i) pause *= 2;
-  return std::min(pause, milliseconds(6000));
-}
-
 std::string StopReason(const Environment& env, const std::string& why) {
   std::string reason = "ecsmig wait-task: " + why;
   std::string run_id = env.GetOr("GITHUB_RUN_ID");

@@ -73,11 +73,6 @@ struct WaitOptions {
 // many CI jobs share.
 std::chrono::milliseconds PollInterval(Random& random);
 
-// The pause before asking again while DescribeTasks answers MISSING: 1 s,
-// then doubling, never more than the poll interval's 6 s (the RunTask API
-// reference asks callers to back off from a couple of seconds).
-std::chrono::milliseconds MissingBackoff(int attempts_so_far);
-
 // How often --follow-logs reads the logs between two DescribeTasks calls.
 constexpr std::chrono::milliseconds kLogPollInterval{2000};
 

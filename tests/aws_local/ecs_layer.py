@@ -53,10 +53,8 @@ TIMINGS = {
                 "stop_sequence": (("DEACTIVATING", 2.0), ("STOPPING", 3.0),
                                   ("DEPROVISIONING", 25.0)),
                 "sigterm_seconds": 1.0},
-    # The same stop sequence, scaled down so the suite stays fast. No MISSING
-    # window by default yet: fetch-logs and run-migration-task --if-running do
-    # not survive it (#14 follow-up); tests script missing_seconds per task.
-    "test": {"missing_seconds": 0.0,
+    # The same timings, scaled down so the suite stays fast.
+    "test": {"missing_seconds": 0.4,
              "stop_sequence": (("DEACTIVATING", 0.2), ("STOPPING", 0.2),
                                ("DEPROVISIONING", 0.4)),
              "sigterm_seconds": 0.1},
