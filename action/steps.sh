@@ -641,6 +641,9 @@ cmd_summary() {
     echo "| --- | --- |"
     echo "| Schema changed | $(md "${ECSMIG_CHANGED:-unknown}") |"
     echo "| Migration | $(md "$result")${ECSMIG_EXIT_CODE:+ (exit code $(md "$ECSMIG_EXIT_CODE"))} |"
+    if [[ -n "${ECSMIG_DIAGNOSIS_MESSAGE:-}" ]]; then
+      echo "| Diagnosis | $(md "$ECSMIG_DIAGNOSIS_MESSAGE") |"
+    fi
     if [[ -n "${ECSMIG_TASK_ARN:-}" ]]; then
       echo "| Task | $(md "$ECSMIG_TASK_ARN") |"
     fi

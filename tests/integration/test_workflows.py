@@ -53,6 +53,7 @@ EXPECTED_INPUTS = [
 ]
 EXPECTED_OUTPUTS = [
     "changed", "task_arn", "exit_code", "result", "log_group", "log_stream", "console_url",
+    "diagnosis", "diagnosis_message", "applied_migrations_json", "lint_findings",
     "seed_task_arn", "seed_exit_code", "seed_result",
 ]
 # Steps only the action has: getting binaries and OIDC credentials.
@@ -356,6 +357,8 @@ class LocalRunTest(FakeToolsCase):
         self.assertEqual(outputs["exit_code"], "0")
         self.assertEqual(outputs["log_group"], "/ecs/dev/api")
         self.assertEqual(outputs["seed_task_arn"], "")
+        self.assertEqual(outputs["diagnosis"], "")
+        self.assertNotIn("| Diagnosis |", proc.stdout)
         self.assertIn("| Migration | success (exit code 0) |", proc.stdout)
 
     def test_no_change_skips_the_task_and_calls_no_aws_tool(self):
@@ -377,14 +380,25 @@ class LocalRunTest(FakeToolsCase):
 
     def test_failed_migration_fails_the_run_and_skips_seeders(self):
         self.standard_migration()
-        self.behave("wait-task", {"exit_code": "3", "result": "failed"}, exit_code=3)
+        message = ("prisma:P3018 migration 20260101_add_email failed | run "
+                   "`prisma migrate resolve` first")
+        self.behave("wait-task", {"exit_code": "3", "result": "failed", "diagnosis": "prisma:P3018",
+                                  "diagnosis_message": message,
+                                  "applied_migrations_json": '[{"name":"20251201_init","seconds":0.4}]'},
+                    exit_code=3)
         proc, outputs = self.local_run("--cluster", "dev", "--service", "api", "--run-seeders", "true")
         self.assertEqual(proc.returncode, 3, proc.stderr)
         self.assertEqual([c["tool"] for c in self.calls()].count("run-migration-task"), 1)
         self.assertEqual(outputs["result"], "failed")
         self.assertEqual(outputs["exit_code"], "3")
         self.assertEqual(outputs["seed_result"], "")
+        self.assertEqual(outputs["diagnosis"], "prisma:P3018")
+        self.assertEqual(outputs["diagnosis_message"], message)
+        self.assertEqual(outputs["applied_migrations_json"], '[{"name":"20251201_init","seconds":0.4}]')
         self.assertIn("| Migration | failed (exit code 3) |", proc.stdout)
+        # The summary's table keeps one row: the message's `|` and backticks are escaped.
+        self.assertIn("| Diagnosis | prisma:P3018 migration 20260101_add_email failed \\| run "
+                      "'prisma migrate resolve' first |", proc.stdout)
 
     def test_timeout_exit_code_is_kept(self):
         self.standard_migration()
