@@ -18,6 +18,7 @@ import unittest
 
 import harness
 import runner_output
+import service_task
 
 CLUSTER = "hostile-cluster"
 INJECTED = "INJECTED"
@@ -90,13 +91,10 @@ class DetectSchemaChangeHostileTest(unittest.TestCase):
         self.assertIn("could not write the step summary", stderr)
 
 
-class EcsHostileTest(harness.LocalAwsTestCase):
+class EcsHostileTest(service_task.ServiceTaskTestCase):
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.seeded = cls.aws.seed_service(cluster=CLUSTER, service="api")
-        cls.ecs = cls.aws.proxy_client("ecs")
+    cluster = CLUSTER
+    started_by = "hostile"
 
     def tearDown(self):
         for task in self.aws.tasks():
@@ -104,26 +102,12 @@ class EcsHostileTest(harness.LocalAwsTestCase):
                 self.ecs.stop_task(cluster=CLUSTER, task=task["arn"], reason="test cleanup")
         super().tearDown()
 
-    def start_task(self, **script):
-        self.aws.script_next_task(**script)
-        task = self.ecs.run_task(
-            cluster=CLUSTER, taskDefinition=self.seeded["task_definition_arn"],
-            launchType="FARGATE", startedBy="hostile",
-            networkConfiguration={"awsvpcConfiguration": {
-                "subnets": self.seeded["subnets"],
-                "securityGroups": self.seeded["security_groups"]}})["tasks"][0]
-        return task["taskArn"]
-
     def run_migration(self, extra=(), env=None):
         return harness.run_tool(
             "run-migration-task",
             ["--cluster", CLUSTER, "--service", "api", "--command", "echo migrate",
              "--started-by", "hostile-run", "--if-running", "ignore", *extra],
             env or self.aws.env(), github_actions=True)
-
-    def wait(self, arn, env=None):
-        return harness.run_tool("wait-task", ["--cluster", CLUSTER, "--task", arn],
-                                env or self.aws.env(), github_actions=True)
 
     # -- #15 item 6: hostile answers -------------------------------------------------
 
@@ -149,7 +133,7 @@ class EcsHostileTest(harness.LocalAwsTestCase):
         arn = self.start_task(statuses=(("RUNNING", 0.5),))
         self.aws.inject("ecs:DescribeTasks",
                         [{"rewrite": {"tasks.0.lastStatus": "RUNNING\n::warning::" + INJECTED}}])
-        r = self.wait(arn)
+        r = self.wait(arn, github_actions=True)
         self.assertEqual(injected_commands(r.stderr), [], r.stderr)
         # (wait-task refuses a status ECS does not document, without echoing it.)
         self.assertIn(r.returncode, (0, 1), r)
@@ -159,7 +143,7 @@ class EcsHostileTest(harness.LocalAwsTestCase):
         hostile = arn + "\n::warning::" + INJECTED
         self.aws.inject("ecs:DescribeTasks",
                         [{"rewrite": {"tasks.0.taskArn": hostile}}] * 3)
-        r = self.wait(arn)
+        r = self.wait(arn, github_actions=True)
         self.assertEqual(injected_commands(r.stderr), [], r.stderr)
 
     # -- #15 item 1: a step summary that cannot be written ------------------------------
@@ -189,8 +173,7 @@ class EcsHostileTest(harness.LocalAwsTestCase):
             with self.subTest(result=result):
                 arn = self.start_task(**script)
                 returncode, stderr, outputs = run_plain(
-                    "wait-task", ["--cluster", CLUSTER, "--task", arn],
-                    self.summary_is_a_directory())
+                    "wait-task", self.wait_args(arn), self.summary_is_a_directory())
                 self.assertEqual(returncode, code, stderr)
                 self.assertEqual(outputs.get("result"), result, outputs)
                 self.assertIn("could not write the step summary", stderr)

@@ -15,7 +15,6 @@ validate.sh keeps its npm packages under it).
 """
 
 import hashlib
-import http.server
 import json
 import os
 import re
@@ -25,7 +24,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import threading
 import time
 import unittest
 from pathlib import Path
@@ -33,6 +31,8 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # harness.py
+
+from local_http import LocalHttpServer, QuietHandler  # noqa: E402
 
 REPO = Path(os.environ.get("ECSMIG_SOURCE_DIR") or Path(__file__).resolve().parents[2])
 BUILD = Path(os.environ.get("ECSMIG_BIN_DIR") or REPO / "build")
@@ -716,35 +716,22 @@ class SetupAndInstallTest(FakeToolsCase):
 
 class OidcTest(FakeToolsCase):
     def test_oidc_writes_a_private_token_file_and_the_role(self):
-        requests = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):  # noqa: N802 (http.server's naming)
-                requests.append((self.path, self.headers.get("Authorization")))
-                body = json.dumps({"value": "eyJ.fake.jwt"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.server.owner.seen.append((self.path, self.headers.get("Authorization")))
+                self.send_body(200, json.dumps({"value": "eyJ.fake.jwt"}).encode())
 
-            def log_message(self, *args):
-                pass
-
-        server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        self.addCleanup(server.server_close)
-        self.addCleanup(server.shutdown)
+        server = LocalHttpServer(Handler).start()
+        self.addCleanup(server.stop)
         github_env = self.tmp / "github_env"
         proc = self.steps(
             "oidc", INPUT_ROLE_TO_ASSUME="arn:aws:iam::123456789012:role/migrate",
-            ACTIONS_ID_TOKEN_REQUEST_URL=f"http://127.0.0.1:{server.server_port}/token?api-version=2.0",
+            ACTIONS_ID_TOKEN_REQUEST_URL=f"{server.url}/token?api-version=2.0",
             ACTIONS_ID_TOKEN_REQUEST_TOKEN="request-token", RUNNER_TEMP=str(self.tmp),
             GITHUB_ENV=str(github_env), GITHUB_RUN_ID="42", NO_PROXY="127.0.0.1", no_proxy="127.0.0.1")
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertEqual(requests, [("/token?api-version=2.0&audience=sts.amazonaws.com",
-                                     "bearer request-token")])
+        self.assertEqual(server.seen, [("/token?api-version=2.0&audience=sts.amazonaws.com",
+                                        "bearer request-token")])
         token_file = self.tmp / "ecsmig-web-identity-token"
         self.assertEqual(token_file.read_text(), "eyJ.fake.jwt")
         self.assertEqual(stat.S_IMODE(token_file.stat().st_mode), 0o600)
