@@ -32,16 +32,17 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # harness.py
 
+import harness  # noqa: E402  (tests/integration: moto behind a checking proxy)
 from local_http import LocalHttpServer, QuietHandler  # noqa: E402
 
-REPO = Path(os.environ.get("ECSMIG_SOURCE_DIR") or Path(__file__).resolve().parents[2])
-BUILD = Path(os.environ.get("ECSMIG_BIN_DIR") or REPO / "build")
+REPO = Path(harness.SOURCE_DIR)
+BUILD = Path(harness.BIN_DIR)
 ACTION = REPO / "action" / "action.yml"
 STEPS = REPO / "action" / "steps.sh"
 OUTPUTS_SH = REPO / "action" / "outputs.sh"
 LOCAL_RUN = REPO / "scripts" / "local-run"
 FAKE_TOOL = REPO / "tests" / "workflows" / "fake_tool.py"
-TOOLS = ["detect-schema-change", "lint-migrations", "resolve-network", "run-migration-task", "wait-task", "fetch-logs"]
+TOOLS = harness.TOOLS
 
 EXPECTED_INPUTS = [
     "cluster", "service", "task-definition", "container", "command", "env", "subnets",
@@ -1046,27 +1047,19 @@ class ActionFixtureTest(unittest.TestCase):
             self.fail("the fixture's process is still running after stop")
 
 
-class LocalRunAgainstLocalAwsTest(unittest.TestCase):
+class LocalRunAgainstLocalAwsTest(harness.LocalAwsTestCase):
     """scripts/local-run with the real tools against the local AWS
     (tests/aws_local): the laptop path of docs/local-run.md, end to end.
     Skips until the tools exist (harness.tool_path)."""
 
     @classmethod
     def setUpClass(cls):
-        import harness  # tests/integration: moto behind a checking proxy
-        cls.harness = harness
         for tool in TOOLS:
             harness.tool_path(tool)  # SkipTest while a tool has no source yet
-        cls.aws = harness.LocalAws()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.aws.assert_no_leftovers()
-        finally:
-            cls.aws.close()
+        super().setUpClass()
 
     def setUp(self):
+        super().setUp()
         self.tmp = Path(tempfile.mkdtemp(prefix="ecsmig-local-run-"))
         self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
         self.repo = self.tmp / "repo"
