@@ -17,6 +17,7 @@ import tempfile
 import unittest
 
 import harness
+from local_git import git
 import runner_output
 import service_task
 
@@ -45,9 +46,9 @@ class DetectSchemaChangeHostileTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
         repo = os.path.join(cls.tmp.name, "repo")
-        git = ["git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@t"]
-        subprocess.run(["git", "init", "-q", repo], check=True)
-        subprocess.run(git + ["commit", "-q", "--allow-empty", "-m", "root"], check=True)
+        os.mkdir(repo)
+        git(repo, "init", "-q")
+        git(repo, "commit", "-q", "--allow-empty", "-m", "root")
         cls.names = ["prisma/migrations/x\n::warning::" + INJECTED + "\ny/migration.sql",
                      "prisma/migrations/z\r::error::" + INJECTED + "/migration.sql",
                      "prisma/migrations/w##[warning]" + INJECTED + "/migration.sql"]
@@ -56,8 +57,8 @@ class DetectSchemaChangeHostileTest(unittest.TestCase):
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "w") as f:
                 f.write("SELECT 1;\n")
-        subprocess.run(git + ["add", "-A"], check=True)
-        subprocess.run(git + ["commit", "-q", "-m", "hostile names"], check=True)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "hostile names")
         cls.repo = repo
 
     @classmethod

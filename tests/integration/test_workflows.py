@@ -33,6 +33,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # harness.py
 
 import harness  # noqa: E402  (tests/integration: moto behind a checking proxy)
+import local_git  # noqa: E402
 from local_http import LocalHttpServer, QuietHandler  # noqa: E402
 
 REPO = Path(harness.SOURCE_DIR)
@@ -641,12 +642,9 @@ class SetupAndInstallTest(FakeToolsCase):
         the same commit; an unreleased ref builds from source."""
         origin = self.tmp / "origin"
         origin.mkdir()
-        git_env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
-                       GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
 
         def git(*args):
-            return subprocess.run(["git", "-C", str(origin), *args], check=True, env=git_env,
-                                  capture_output=True, text=True).stdout.strip()
+            return local_git.git(origin, *args).decode().strip()
 
         git("init", "-q", "-b", "main")
         git("commit", "-q", "--allow-empty", "-m", "one")
@@ -1068,10 +1066,7 @@ class LocalRunAgainstLocalAwsTest(harness.LocalAwsTestCase):
         self.commit({"README.md": "app\n", "prisma/schema.prisma": "model A { id Int @id }\n"})
 
     def git(self, *args):
-        env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
-                   GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
-        subprocess.run(["git", "-C", str(self.repo), *args], check=True, env=env,
-                       capture_output=True)
+        local_git.git(self.repo, *args)
 
     def commit(self, files):
         for name, content in files.items():
