@@ -27,28 +27,40 @@ recorded requests (method, path, headers) are in `requests`.
 """
 
 import json
+import os
+import sys
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
+
+from local_http import LocalHttpServer, QuietHandler  # noqa: E402
 
 DOCS = "https://docs.github.com/rest"
 
 
-class FakeGitHub:
+class _Handler(QuietHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        self.server.owner._handle(self)
+
+
+class FakeGitHub(LocalHttpServer):
     def __init__(self, token="ghs_fakeTokenForTests0123456789", repository="octo/app",
                  repo_id=4242, prefix=""):
+        super().__init__(_Handler)
         self.token = token
         self.repository = repository
         self.repo_id = repo_id
         self.prefix = prefix
         self.deployments = []  # oldest first; each {"id", "sha", "environment", ..., "statuses"}
-        self.requests = []
         self.faults = []  # [status, headers, body, times]
         self.rate_remaining = 5000
         self._next_id = 1000
         self._lock = threading.Lock()
-        self._server = None
 
     # ---- scripting -------------------------------------------------------
 
@@ -125,31 +137,14 @@ class FakeGitHub:
 
     # ---- lifecycle -------------------------------------------------------
 
-    def start(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self):  # noqa: N802 (http.server's naming)
-                fake._handle(self)
-
-            def log_message(self, *args):
-                pass
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self):
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-
     @property
     def url(self):
-        return "http://127.0.0.1:%d%s" % (self._server.server_address[1], self.prefix)
+        return super().url + self.prefix
+
+    @property
+    def requests(self):
+        """The requests received, in order: {method, path, headers}."""
+        return self.seen
 
     def env(self):
         return {"GITHUB_API_URL": self.url, "GITHUB_REPOSITORY": self.repository,
@@ -158,14 +153,14 @@ class FakeGitHub:
     # ---- serving ---------------------------------------------------------
 
     def _api(self, path):
-        return (self.url if self._server else "https://api.github.com") + path
+        return self.url + path
 
     def _handle(self, handler):
         parsed = urllib.parse.urlsplit(handler.path)
         query = urllib.parse.parse_qs(parsed.query)
         with self._lock:
-            self.requests.append({"method": "GET", "path": handler.path,
-                                  "headers": dict(handler.headers.items())})
+            self.seen.append({"method": "GET", "path": handler.path,
+                              "headers": dict(handler.headers.items())})
             fault = self.faults[0] if self.faults else None
             if fault:
                 fault[3] -= 1
@@ -229,17 +224,11 @@ class FakeGitHub:
 
     def _send(self, handler, status, body, headers=None):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json; charset=utf-8")
-        handler.send_header("Content-Length", str(len(data)))
-        handler.send_header("X-GitHub-Api-Version-Selected", "2022-11-28")
-        sent = {k.lower() for k in (headers or {})}
-        if "x-ratelimit-remaining" not in sent:
-            handler.send_header("x-ratelimit-limit", "5000")
-            handler.send_header("x-ratelimit-remaining", str(self.rate_remaining))
-            handler.send_header("x-ratelimit-reset", str(int(time.time()) + 3600))
-            handler.send_header("x-ratelimit-resource", "core")
-        for k, v in (headers or {}).items():
-            handler.send_header(k, v)
-        handler.end_headers()
-        handler.wfile.write(data)
+        sent = [("X-GitHub-Api-Version-Selected", "2022-11-28")]
+        if "x-ratelimit-remaining" not in {k.lower() for k in (headers or {})}:
+            sent += [("x-ratelimit-limit", "5000"),
+                     ("x-ratelimit-remaining", str(self.rate_remaining)),
+                     ("x-ratelimit-reset", str(int(time.time()) + 3600)),
+                     ("x-ratelimit-resource", "core")]
+        handler.send_body(status, data, "application/json; charset=utf-8",
+                          sent + list((headers or {}).items()))

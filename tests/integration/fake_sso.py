@@ -18,42 +18,35 @@ Usage (a context manager; tests point AWS_ENDPOINT_URL_SSO at .url):
         portal.grant("token", "111122223333", "Deployer", ("ASIA...", "secret", "session"))
 """
 
-import http.server
 import json
-import threading
 import time
 import urllib.parse
+
+from local_http import LocalHttpServer, QuietHandler
 
 _ERROR_SUFFIX = ":http://internal.amazon.com/coral/com.amazonaws.switchboard.portal/"
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, fmt, *args):
-        pass
-
+class _Handler(QuietHandler):
     def _send(self, status, body, error_type=None):
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("x-amzn-RequestId", f"sso-{len(self.server.seen)}")
+        headers = [("x-amzn-RequestId", f"sso-{len(self.server.owner.seen)}")]
         if error_type:
-            self.send_header("x-amzn-ErrorType", error_type + _ERROR_SUFFIX)
-        self.end_headers()
-        self.wfile.write(data)
+            headers.append(("x-amzn-ErrorType", error_type + _ERROR_SUFFIX))
+        self.send_body(status, json.dumps(body).encode(), headers=headers)
 
     def do_GET(self):
         url = urllib.parse.urlsplit(self.path)
         query = dict(urllib.parse.parse_qsl(url.query))
         token = self.headers.get("x-amz-sso_bearer_token")
-        self.server.seen.append({"path": url.path, "query": query, "token": token,
-                                 "authorization": self.headers.get("Authorization")})
+        portal = self.server.owner
+        portal.seen.append({"path": url.path, "query": query, "token": token,
+                            "authorization": self.headers.get("Authorization")})
         if url.path != "/federation/credentials":
             return self._send(404, {"message": "Not Found"}, "NotFoundException")
         if not query.get("account_id") or not query.get("role_name"):
             return self._send(400, {"message": "Invalid request"},
                               "InvalidRequestException")
-        grants = self.server.grants.get(token)
+        grants = portal.grants.get(token)
         if grants is None:
             return self._send(401, {"message": "Session token not found or invalid"},
                               "UnauthorizedException")
@@ -67,29 +60,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             "expiration": expiration_ms}})
 
 
-class FakeSsoPortal:
+class FakeSsoPortal(LocalHttpServer):
+    """seen: the requests received, {path, query, token, authorization}."""
+
     def __init__(self):
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.server.grants = {}
-        self.server.seen = []
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(_Handler)
+        self.grants = {}
 
     def grant(self, token, account_id, role_name, credentials):
         """Lets `token` get `credentials` (key, secret, session token) for the role."""
-        self.server.grants.setdefault(token, {})[(account_id, role_name)] = credentials
-
-    @property
-    def seen(self):
-        """Requests received: {path, query, token, authorization}."""
-        return self.server.seen
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)
-        return False
+        self.grants.setdefault(token, {})[(account_id, role_name)] = credentials

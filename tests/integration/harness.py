@@ -476,6 +476,17 @@ class LocalAws:
             "containers": definitions, "vpc": vpc,
         }
 
+    def run_service_task(self, seeded, **params):
+        """RunTask (through the proxy) of a seed_service answer's task
+        definition as its service would run it: Fargate, in its subnets and
+        security group; params add to or replace those. Returns the task."""
+        run = dict(cluster=seeded["cluster"], taskDefinition=seeded["task_definition_arn"],
+                   launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {
+                       "subnets": seeded["subnets"],
+                       "securityGroups": seeded["security_groups"]}})
+        run.update(params)
+        return self.proxy_client("ecs").run_task(**run)["tasks"][0]
+
     def _ec2(self, action, **params):
         """Calls EC2 on moto with a plain query request; returns the first
         element of each name in the answer as {name: text}. (A boto3 EC2

@@ -2,17 +2,16 @@
 signature-checking, fault-injecting proxy), through tests/tools/aws-call:
 real SigV4, real libcurl, real retries."""
 
-import http.server
 import json
 import os
 import shutil
 import subprocess
 import tempfile
 import textwrap
-import threading
 import unittest
 
 import harness
+from local_http import LocalHttpServer, QuietHandler
 
 AWS_CALL = os.path.join(harness.BIN_DIR, "aws-call")
 
@@ -301,28 +300,17 @@ class AwsCoreTest(harness.LocalAwsTestCase):
     # -- answers that are not from AWS (#15 item 13) -----------------------------
 
     def test_an_answer_that_is_not_from_aws_is_described_with_its_status(self):
-        class Proxy(http.server.BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
+        class NotAws(QuietHandler):
             def do_POST(self):
                 self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                body = (b"" if self.server.empty else
+                body = (b"" if self.server.owner.empty else
                         b"<html><title>502 Bad Gateway</title><p>nginx</p></html>")
-                self.send_response(502 if body else 503)
-                self.send_header("Content-Type", "text/html")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.send_body(502 if body else 503, body, "text/html")
 
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+        server = LocalHttpServer(NotAws).start()
         server.empty = False
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        self.addCleanup(thread.join, 5)
-        self.addCleanup(server.server_close)
-        self.addCleanup(server.shutdown)
-        env = self.aws.env(AWS_ENDPOINT_URL=f"http://127.0.0.1:{server.server_address[1]}",
+        self.addCleanup(server.stop)
+        env = self.aws.env(AWS_ENDPOINT_URL=server.url,
                            AWS_MAX_ATTEMPTS="1")
         proc = self.call("ecs", "DescribeClusters", '{"clusters": ["prod"]}', env=env, expect=1)
         self.assertIn('ECS DescribeClusters on cluster "prod" in us-east-1 failed: HTTP502: '

@@ -14,7 +14,8 @@ import tempfile
 import threading
 import unittest
 
-BIN_DIR = os.environ.get("ECSMIG_BIN_DIR", os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+from harness import BIN_DIR
+from local_git import git
 
 TASK_ARN = "arn:aws:ecs:us-east-1:123456789012:task/prod/0123456789abcdef0123456789abcdef"
 HUGE = "x" * 100_000
@@ -168,9 +169,9 @@ class BadInputTest(unittest.TestCase):
         cls.tmp = tempfile.TemporaryDirectory()
         # A repository for detect-schema-change, so its refusals are about flags.
         repo = os.path.join(cls.tmp.name, "repo")
-        subprocess.run(["git", "init", "-q", repo], check=True)
-        subprocess.run(["git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@t",
-                        "commit", "-q", "--allow-empty", "-m", "root"], check=True)
+        os.mkdir(repo)
+        git(repo, "init", "-q")
+        git(repo, "commit", "-q", "--allow-empty", "-m", "root")
         cls.repo = repo
 
     @classmethod

@@ -9,72 +9,44 @@ right ones.
 """
 
 import hashlib
-import http.server
 import json
 import os
 import shutil
 import socket
 import tempfile
 import textwrap
-import threading
 import time
 import unittest
 
 import harness
 from fake_sso import FakeSsoPortal
+from local_http import LocalHttpServer, QuietHandler
 
 ROLE_ARN = "arn:aws:iam::123456789012:role/ci-deploy"
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    """Answers from server.routes {(method, path): (status, body)} and records
-    (method, path, headers) in server.seen."""
-
-    def log_message(self, fmt, *args):
-        pass
+class _Recorder(QuietHandler):
+    """Answers from owner.routes {(method, path): (status, body)} and records
+    (method, path, headers) in owner.seen."""
 
     def _answer(self):
-        self.server.seen.append((self.command, self.path, dict(self.headers)))
-        status, body = self.server.routes.get((self.command, self.path),
-                                              (404, "not found"))
+        loopback = self.server.owner
+        loopback.seen.append((self.command, self.path, dict(self.headers)))
+        status, body = loopback.routes.get((self.command, self.path), (404, "not found"))
         if callable(body):
             status, body = body(self)
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send_body(status, body.encode())
 
     do_GET = _answer
     do_PUT = _answer
 
 
-class LoopbackServer:
-    """A tiny HTTP server on 127.0.0.1 in a thread (a context manager)."""
+class LoopbackServer(LocalHttpServer):
+    """A tiny HTTP server on 127.0.0.1 answering fixed routes (a context manager)."""
 
     def __init__(self, routes):
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                                      _Recorder)
-        self.server.routes = routes
-        self.server.seen = []
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever,
-                                        daemon=True)
-
-    @property
-    def seen(self):
-        return self.server.seen
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
-        self._thread.join(timeout=5)
-        return False
+        super().__init__(_Recorder)
+        self.routes = routes
 
 
 def _expiration(seconds_from_now=3600):
@@ -357,8 +329,8 @@ class SsoProfileTest(_ChainHelpers, harness.LocalAwsTestCase):
 
     def setUp(self):
         super().setUp()
-        self.portal = FakeSsoPortal().__enter__()
-        self.addCleanup(self.portal.__exit__, None, None, None)
+        self.portal = FakeSsoPortal().start()
+        self.addCleanup(self.portal.stop)
         self.role_key = "ASIASSOROLE0001"
         self.aws.add_credentials(self.role_key, "sso-role-secret-value",
                                  "sso-role-session-token")

@@ -8,7 +8,8 @@ import os
 import subprocess
 import unittest
 
-from test_detect_schema_change import GIT_ENV, ZERO, Repo, ToolTestCase
+from local_git import GIT_ENV
+from test_detect_schema_change import ZERO, Repo, ToolTestCase
 
 PRESET = [":(glob)**/schema.prisma", ":(glob)**/prisma/schema/**/*.prisma",
           ":(glob)**/migrations/**"]

@@ -22,7 +22,8 @@ import sys
 import time
 import unittest
 
-from test_detect_schema_change import GIT_ENV, ToolTestCase
+from local_git import GIT_ENV
+from test_detect_schema_change import ToolTestCase
 
 PRESET = [":(glob)**/schema.prisma", ":(glob)**/prisma/schema/**/*.prisma",
           ":(glob)**/migrations/**"]

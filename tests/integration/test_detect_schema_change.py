@@ -12,15 +12,12 @@ import subprocess
 import tempfile
 import unittest
 
+from harness import BIN_DIR
+from local_git import GIT_ENV, git
 from runner_output import parse as parse_github_output  # the runner's own rules
 
-BIN = os.path.join(os.environ.get("ECSMIG_BIN_DIR", "build"), "detect-schema-change")
+BIN = os.path.join(BIN_DIR, "detect-schema-change")
 ZERO = "0" * 40
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1", "HOME": "/nonexistent", "GIT_CONFIG_GLOBAL": "/dev/null",
-}
 
 
 class Repo:
@@ -30,13 +27,7 @@ class Repo:
         self.git("init", "-q", "-b", "main", *(["--bare"] if bare else []))
 
     def git(self, *args, input=None, check=True):
-        env = dict(os.environ)
-        env.update(GIT_ENV)
-        out = subprocess.run(["git", "-C", self.path, *args], input=input, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
-        if check and out.returncode != 0:
-            raise AssertionError("git %s failed: %s" % (args, out.stderr.decode(errors="replace")))
-        return out.stdout
+        return git(self.path, *args, input=input, check=check)
 
     def write(self, rel, data):
         full = os.path.join(self.path, rel)

@@ -12,7 +12,6 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import threading
 import time
 import unittest
 
@@ -36,7 +35,6 @@ class FetchLogsTest(harness.LocalAwsTestCase):
         super().setUpClass()
         cls.seeded = cls.aws.seed_service(
             containers=[{"name": "app", "command": ["npx", "prisma", "migrate", "deploy"]}])
-        cls.ecs = cls.aws.proxy_client("ecs")
 
     def fetch(self, args, **kwargs):
         return harness.run_tool("fetch-logs", args, self.aws.env(), **kwargs)
@@ -45,13 +43,8 @@ class FetchLogsTest(harness.LocalAwsTestCase):
         return self.aws.stats()["calls"].get("logs:GetLogEvents", 0)
 
     def run_task(self):
-        task = self.ecs.run_task(
-            cluster=self.seeded["cluster"],
-            taskDefinition=self.seeded["task_definition_arn"], launchType="FARGATE",
-            networkConfiguration={"awsvpcConfiguration": {
-                "subnets": self.seeded["subnets"],
-                "securityGroups": self.seeded["security_groups"]}})["tasks"][0]
-        return task["taskArn"], task["taskArn"].rsplit("/", 1)[1]
+        arn = self.aws.run_service_task(self.seeded)["taskArn"]
+        return arn, arn.rsplit("/", 1)[1]
 
     # -- pagination --------------------------------------------------------------
 

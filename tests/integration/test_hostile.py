@@ -17,7 +17,9 @@ import tempfile
 import unittest
 
 import harness
+from local_git import git
 import runner_output
+import service_task
 
 CLUSTER = "hostile-cluster"
 INJECTED = "INJECTED"
@@ -44,9 +46,9 @@ class DetectSchemaChangeHostileTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
         repo = os.path.join(cls.tmp.name, "repo")
-        git = ["git", "-C", repo, "-c", "user.name=t", "-c", "user.email=t@t"]
-        subprocess.run(["git", "init", "-q", repo], check=True)
-        subprocess.run(git + ["commit", "-q", "--allow-empty", "-m", "root"], check=True)
+        os.mkdir(repo)
+        git(repo, "init", "-q")
+        git(repo, "commit", "-q", "--allow-empty", "-m", "root")
         cls.names = ["prisma/migrations/x\n::warning::" + INJECTED + "\ny/migration.sql",
                      "prisma/migrations/z\r::error::" + INJECTED + "/migration.sql",
                      "prisma/migrations/w##[warning]" + INJECTED + "/migration.sql"]
@@ -55,8 +57,8 @@ class DetectSchemaChangeHostileTest(unittest.TestCase):
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "w") as f:
                 f.write("SELECT 1;\n")
-        subprocess.run(git + ["add", "-A"], check=True)
-        subprocess.run(git + ["commit", "-q", "-m", "hostile names"], check=True)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "hostile names")
         cls.repo = repo
 
     @classmethod
@@ -90,13 +92,10 @@ class DetectSchemaChangeHostileTest(unittest.TestCase):
         self.assertIn("could not write the step summary", stderr)
 
 
-class EcsHostileTest(harness.LocalAwsTestCase):
+class EcsHostileTest(service_task.ServiceTaskTestCase):
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.seeded = cls.aws.seed_service(cluster=CLUSTER, service="api")
-        cls.ecs = cls.aws.proxy_client("ecs")
+    cluster = CLUSTER
+    started_by = "hostile"
 
     def tearDown(self):
         for task in self.aws.tasks():
@@ -104,26 +103,12 @@ class EcsHostileTest(harness.LocalAwsTestCase):
                 self.ecs.stop_task(cluster=CLUSTER, task=task["arn"], reason="test cleanup")
         super().tearDown()
 
-    def start_task(self, **script):
-        self.aws.script_next_task(**script)
-        task = self.ecs.run_task(
-            cluster=CLUSTER, taskDefinition=self.seeded["task_definition_arn"],
-            launchType="FARGATE", startedBy="hostile",
-            networkConfiguration={"awsvpcConfiguration": {
-                "subnets": self.seeded["subnets"],
-                "securityGroups": self.seeded["security_groups"]}})["tasks"][0]
-        return task["taskArn"]
-
     def run_migration(self, extra=(), env=None):
         return harness.run_tool(
             "run-migration-task",
             ["--cluster", CLUSTER, "--service", "api", "--command", "echo migrate",
              "--started-by", "hostile-run", "--if-running", "ignore", *extra],
             env or self.aws.env(), github_actions=True)
-
-    def wait(self, arn, env=None):
-        return harness.run_tool("wait-task", ["--cluster", CLUSTER, "--task", arn],
-                                env or self.aws.env(), github_actions=True)
 
     # -- #15 item 6: hostile answers -------------------------------------------------
 
@@ -149,7 +134,7 @@ class EcsHostileTest(harness.LocalAwsTestCase):
         arn = self.start_task(statuses=(("RUNNING", 0.5),))
         self.aws.inject("ecs:DescribeTasks",
                         [{"rewrite": {"tasks.0.lastStatus": "RUNNING\n::warning::" + INJECTED}}])
-        r = self.wait(arn)
+        r = self.wait(arn, github_actions=True)
         self.assertEqual(injected_commands(r.stderr), [], r.stderr)
         # (wait-task refuses a status ECS does not document, without echoing it.)
         self.assertIn(r.returncode, (0, 1), r)
@@ -159,7 +144,7 @@ class EcsHostileTest(harness.LocalAwsTestCase):
         hostile = arn + "\n::warning::" + INJECTED
         self.aws.inject("ecs:DescribeTasks",
                         [{"rewrite": {"tasks.0.taskArn": hostile}}] * 3)
-        r = self.wait(arn)
+        r = self.wait(arn, github_actions=True)
         self.assertEqual(injected_commands(r.stderr), [], r.stderr)
 
     # -- #15 item 1: a step summary that cannot be written ------------------------------
@@ -189,8 +174,7 @@ class EcsHostileTest(harness.LocalAwsTestCase):
             with self.subTest(result=result):
                 arn = self.start_task(**script)
                 returncode, stderr, outputs = run_plain(
-                    "wait-task", ["--cluster", CLUSTER, "--task", arn],
-                    self.summary_is_a_directory())
+                    "wait-task", self.wait_args(arn), self.summary_is_a_directory())
                 self.assertEqual(returncode, code, stderr)
                 self.assertEqual(outputs.get("result"), result, outputs)
                 self.assertIn("could not write the step summary", stderr)

@@ -25,15 +25,10 @@ import tempfile
 import unittest
 
 import harness
+from local_git import git
 
 sys.path.insert(0, os.path.join(harness.SOURCE_DIR, "bench", "lint"))
 import prisma_history  # noqa: E402
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-    "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
-    "GIT_CONFIG_NOSYSTEM": "1", "HOME": "/nonexistent", "GIT_CONFIG_GLOBAL": "/dev/null",
-}
 
 # squawk's rule → the lint-migrations rules that cover it.
 SQUAWK_RULES = {
@@ -62,19 +57,10 @@ def squawk_binary():
     return path
 
 
-def git(repo, *args):
-    env = dict(os.environ)
-    env.update(GIT_ENV)
-    out = subprocess.run(["git", "-C", repo, *args], env=env, capture_output=True, check=False)
-    if out.returncode != 0:
-        raise AssertionError(f"git {args} failed: {out.stderr.decode(errors='replace')}")
-    return out.stdout.decode().strip()
-
-
 def commit(repo):
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "--allow-empty", "-m", "c")
-    return git(repo, "rev-parse", "HEAD")
+    return git(repo, "rev-parse", "HEAD").decode().strip()
 
 
 def findings(result):

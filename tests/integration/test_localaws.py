@@ -491,14 +491,7 @@ class LifecycleTest(harness.LocalAwsTestCase):
         cls.ecs = cls.aws.proxy_client("ecs")
 
     def run_task(self, **kwargs):
-        params = dict(cluster=self.seeded["cluster"],
-                      taskDefinition=self.seeded["task_definition_arn"],
-                      launchType="FARGATE", networkConfiguration={
-                          "awsvpcConfiguration": {
-                              "subnets": self.seeded["subnets"],
-                              "securityGroups": self.seeded["security_groups"]}})
-        params.update(kwargs)
-        return self.ecs.run_task(**params)["tasks"][0]
+        return self.aws.run_service_task(self.seeded, **kwargs)
 
     def test_security_groups_may_be_omitted(self):
         task = self.run_task(networkConfiguration={"awsvpcConfiguration": {
@@ -901,14 +894,7 @@ class HarnessTest(unittest.TestCase):
             harness.run_tool("no-such-tool", [], self.aws.env())
 
     def test_no_lifecycle_mode_is_plain_moto(self):
-        seeded = self.aws.seed_service(cluster="plain")
-        ecs = self.aws.proxy_client("ecs")
-        task = ecs.run_task(cluster="plain", launchType="FARGATE",
-                            taskDefinition=seeded["task_definition_arn"],
-                            networkConfiguration={"awsvpcConfiguration": {
-                                "subnets": seeded["subnets"],
-                                "securityGroups": seeded["security_groups"]}
-                            })["tasks"][0]
+        task = self.aws.run_service_task(self.aws.seed_service(cluster="plain"))
         self.assertEqual(task["lastStatus"], "RUNNING")  # moto's own.
         self.assertEqual(self.aws.tasks(), [])
 

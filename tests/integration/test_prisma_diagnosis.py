@@ -16,6 +16,7 @@ import tempfile
 import unittest
 
 import harness
+import service_task
 
 sys.path.insert(0, os.path.join(harness.SOURCE_DIR, "tests", "aws_local"))
 import demo  # noqa: E402
@@ -172,25 +173,15 @@ class PrismaDiagnosisTest(unittest.TestCase):
         self.assertIn("security group", result.outputs["diagnosis_message"])
 
 
-class StopReasonAndScriptedLogTest(harness.LocalAwsTestCase):
+class StopReasonAndScriptedLogTest(service_task.ServiceTaskTestCase):
     """No Prisma needed: ECS's stop reasons, and Prisma's native texts written
     to the task's stream by the local AWS's scripted lifecycle."""
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.seeded = cls.aws.seed_service(cluster="diag", service="api")
-        cls.ecs = cls.aws.proxy_client("ecs")
+    cluster = "diag"
 
     def run_and_wait(self, extra=(), **script):
-        self.aws.script_next_task(**script)
-        arn = self.ecs.run_task(
-            cluster="diag", taskDefinition=self.seeded["task_definition_arn"],
-            launchType="FARGATE", networkConfiguration={"awsvpcConfiguration": {
-                "subnets": self.seeded["subnets"],
-                "securityGroups": self.seeded["security_groups"]}})["tasks"][0]["taskArn"]
-        return arn, harness.run_tool("wait-task", ["--cluster", "diag", "--task", arn, *extra],
-                                     self.aws.env())
+        arn = self.start_task(**script)
+        return arn, self.wait(arn, extra)
 
     def test_each_ecs_stop_reason(self):
         cases = [

@@ -5,12 +5,11 @@ while RunTask is in flight, answers that are not of their documented shape."""
 import signal
 import unittest
 
-import harness
 import migration_group
+from migration_group import MIGRATE
 
 CLUSTER = "launch-cluster"
 SPOT_CLUSTER = "spot-cluster"
-MIGRATE = '["npx","prisma","migrate","deploy"]'
 CAPACITY = "Capacity is unavailable at this time"
 
 
@@ -22,7 +21,6 @@ class RunMigrationLaunchTest(migration_group.TaskGroupTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.seeded = cls.aws.seed_service(cluster=CLUSTER, service="api")
         cls.spot = cls.aws.seed_service(cluster=SPOT_CLUSTER, service="api")
         cls.strategy = [{"capacityProvider": "FARGATE_SPOT", "weight": 1, "base": 0}]
         cls.aws.set_default_capacity_provider_strategy(SPOT_CLUSTER, cls.strategy)
@@ -38,9 +36,7 @@ class RunMigrationLaunchTest(migration_group.TaskGroupTestCase):
         self.aws.fail_next_run_tasks(2)
         r = self.run_migration(["--service", "api", "--command", MIGRATE])
         self.assertEqual(r.returncode, 0, r)
-        tasks = self.group_tasks()
-        self.assertEqual(len(tasks), 1, tasks)
-        self.assertEqual(r.outputs["task_arn"], tasks[0]["arn"])
+        self.the_one_task(r)
         runs = self.aws.requests("ecs:RunTask")
         self.assertEqual(len(runs), 3)
         self.assertEqual(len({run["clientToken"] for run in runs}), 1)
@@ -144,11 +140,9 @@ class RunMigrationLaunchTest(migration_group.TaskGroupTestCase):
         tool.send_signal(signal.SIGTERM)
         r = tool.wait(timeout=60)
         self.assertEqual(r.returncode, 143, r)
-        tasks = self.group_tasks()
-        self.assertEqual(len(tasks), 1, tasks)
-        self.assertEqual(r.outputs["task_arn"], tasks[0]["arn"])
-        self.assertEqual(r.outputs["log_stream"], f"ecs/app/{tasks[0]['id']}")
-        self.assertFalse(tasks[0]["stopped_by_user"], "no --stop-on-cancel: left running")
+        task = self.the_one_task(r)
+        self.assertEqual(r.outputs["log_stream"], f"ecs/app/{task['id']}")
+        self.assertFalse(task["stopped_by_user"], "no --stop-on-cancel: left running")
 
     def test_sigint_during_run_task_with_stop_on_cancel_stops_the_task(self):
         self.aws.inject("ecs:RunTask", [{"slow": 1.5}])
@@ -157,10 +151,7 @@ class RunMigrationLaunchTest(migration_group.TaskGroupTestCase):
         tool.send_signal(signal.SIGINT)
         r = tool.wait(timeout=60)
         self.assertEqual(r.returncode, 130, r)
-        tasks = self.group_tasks()
-        self.assertEqual(len(tasks), 1, tasks)
-        self.assertEqual(r.outputs["task_arn"], tasks[0]["arn"])
-        self.assertTrue(tasks[0]["stopped_by_user"])
+        self.assertTrue(self.the_one_task(r)["stopped_by_user"])
 
     # -- answers of the wrong shape ------------------------------------------------
 

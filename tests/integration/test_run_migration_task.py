@@ -8,9 +8,9 @@ import unittest
 
 import harness
 import migration_group
+from migration_group import MIGRATE
 
 CLUSTER = "mig-cluster"
-MIGRATE = '["npx","prisma","migrate","deploy"]'
 RACE_REASON = "ecsmig: stopped before running"
 
 
@@ -21,7 +21,6 @@ class RunMigrationTaskTest(migration_group.TaskGroupTestCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.seeded = cls.aws.seed_service(cluster=CLUSTER, service="api")
         cls.multi = cls.aws.seed_service(
             cluster=CLUSTER, service="multi", family="multi",
             containers=[{"name": "web"}, {"name": "worker"},
@@ -32,10 +31,7 @@ class RunMigrationTaskTest(migration_group.TaskGroupTestCase):
                                 "--env", "DATABASE_URL=postgres://u:s3cretpass@db/app",
                                 "--tag", "team=db"], github_actions=True)
         self.assertEqual(r.returncode, 0, r)
-        tasks = self.group_tasks()
-        self.assertEqual(len(tasks), 1)
-        task = tasks[0]
-        self.assertEqual(r.outputs["task_arn"], task["arn"])
+        task = self.the_one_task(r)
         self.assertEqual(r.outputs["task_id"], task["id"])
         self.assertEqual(r.outputs["container"], "app")
         self.assertEqual(r.outputs["task_definition"], self.seeded["task_definition_arn"])
@@ -100,9 +96,7 @@ class RunMigrationTaskTest(migration_group.TaskGroupTestCase):
         self.aws.inject("ecs:RunTask", [{"reset": "after"}])
         r = self.run_migration(["--service", "api", "--command", MIGRATE])
         self.assertEqual(r.returncode, 0, r)
-        tasks = self.group_tasks()
-        self.assertEqual(len(tasks), 1, tasks)
-        self.assertEqual(r.outputs["task_arn"], tasks[0]["arn"])
+        self.the_one_task(r)
         runs = self.aws.requests("ecs:RunTask")
         self.assertGreaterEqual(len(runs), 2)
         self.assertEqual(len({run["clientToken"] for run in runs}), 1)
@@ -167,9 +161,7 @@ class RunMigrationTaskTest(migration_group.TaskGroupTestCase):
         watcher.start()
         try:
             procs = [harness.start_tool(
-                "run-migration-task",
-                ["--cluster", CLUSTER, "--started-by", self.started_by, "--service", "api",
-                 "--command", MIGRATE],
+                "run-migration-task", self.group_args(["--service", "api", "--command", MIGRATE]),
                 self.aws.env(GITHUB_RUN_ID=str(1000 + i), GITHUB_RUN_ATTEMPT="1",
                              GITHUB_JOB="migrate")) for i in range(2)]
             results = [p.wait(timeout=120) for p in procs]

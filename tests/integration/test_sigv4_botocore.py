@@ -22,8 +22,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-BIN_DIR = os.environ.get("ECSMIG_BIN_DIR") or os.path.join(
-    os.path.dirname(__file__), "..", "..", "build")
+from harness import BIN_DIR
+
 SIGNER = os.path.join(BIN_DIR, "sigv4-sign")
 
 COUNT = 1500

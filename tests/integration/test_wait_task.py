@@ -2,39 +2,24 @@
 with scripted task lifecycles)."""
 
 import signal
-import time
 import unittest
 
 import harness
+import service_task
 
 CLUSTER = "wait-cluster"
 
 
-class WaitTaskTest(harness.LocalAwsTestCase):
+class WaitTaskTest(service_task.ServiceTaskTestCase):
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.seeded = cls.aws.seed_service(
-            cluster=CLUSTER, service="api",
-            containers=[{"name": "app"}, {"name": "sidecar", "essential": False}])
-        cls.ecs = cls.aws.proxy_client("ecs")
+    cluster = CLUSTER
+    containers = [{"name": "app"}, {"name": "sidecar", "essential": False}]
+    started_by = "wait-test"
 
     def start_task(self, **script):
-        if script:
-            self.aws.script_next_task(**script)
-        task = self.ecs.run_task(
-            cluster=CLUSTER, taskDefinition=self.seeded["task_definition_arn"],
-            launchType="FARGATE", startedBy="wait-test",
-            networkConfiguration={"awsvpcConfiguration": {
-                "subnets": self.seeded["subnets"],
-                "securityGroups": self.seeded["security_groups"]}})["tasks"][0]
+        arn = super().start_task(**script)
         self.aws.reset_stats()
-        return task["taskArn"]
-
-    def wait(self, arn, extra=(), **kwargs):
-        return harness.run_tool("wait-task", ["--cluster", CLUSTER, "--task", arn, *extra],
-                                self.aws.env(), **kwargs)
+        return arn
 
     def test_success_prints_transitions(self):
         # Polls come every 6 s (the aws waiter's grid): a status must last
@@ -112,11 +97,7 @@ class WaitTaskTest(harness.LocalAwsTestCase):
         arn = self.start_task(statuses=(("PROVISIONING", 0.2), ("RUNNING", 120)))
         env = self.aws.env(GITHUB_REPOSITORY="acme/api", GITHUB_RUN_ID="99",
                            GITHUB_RUN_ATTEMPT="3")
-        proc = harness.start_tool("wait-task", ["--cluster", CLUSTER, "--task", arn,
-                                                "--stop-on-cancel"], env)
-        deadline = time.time() + 30
-        while "RUNNING" not in proc.stderr_so_far() and time.time() < deadline:
-            time.sleep(0.1)
+        proc = self.start_wait(arn, ["--stop-on-cancel"], env, until="RUNNING")
         proc.send_signal(signal.SIGTERM)
         r = proc.wait(timeout=30)
         self.assertEqual(r.returncode, 143, r)

@@ -6,36 +6,17 @@ its "test" timing (ecs_layer.TIMINGS); each test scripts what it needs."""
 import time
 import unittest
 
-import harness
+import service_task
 
 CLUSTER = "wait-ecs-cluster"
 POLL = 6.25  # wait-task's DescribeTasks interval, jitter included
 
 
-class WaitTaskEcsTest(harness.LocalAwsTestCase):
+class WaitTaskEcsTest(service_task.ServiceTaskTestCase):
 
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.seeded = cls.aws.seed_service(
-            cluster=CLUSTER, service="api",
-            containers=[{"name": "app"}, {"name": "sidecar", "essential": False}])
-        cls.ecs = cls.aws.proxy_client("ecs")
-
-    def start_task(self, **script):
-        self.aws.script_next_task(**script)
-        return self.ecs.run_task(
-            cluster=CLUSTER, taskDefinition=self.seeded["task_definition_arn"],
-            launchType="FARGATE", startedBy="wait-ecs-test",
-            networkConfiguration={"awsvpcConfiguration": {
-                "subnets": self.seeded["subnets"],
-                "securityGroups": self.seeded["security_groups"]}})["tasks"][0]["taskArn"]
-
-    def args(self, arn, extra=()):
-        return ["--cluster", CLUSTER, "--task", arn, *extra]
-
-    def wait(self, arn, extra=(), **kwargs):
-        return harness.run_tool("wait-task", self.args(arn, extra), self.aws.env(), **kwargs)
+    cluster = CLUSTER
+    containers = [{"name": "app"}, {"name": "sidecar", "essential": False}]
+    started_by = "wait-ecs-test"
 
     def record(self, arn):
         return next(t for t in self.aws.tasks() if t["arn"] == arn)
@@ -152,10 +133,7 @@ class WaitTaskEcsTest(harness.LocalAwsTestCase):
 
     def test_stop_task_with_exit_0_is_stopped_not_success(self):
         arn = self.start_task(statuses=(("RUNNING", 120),), exit_codes={"app": 0})
-        proc = harness.start_tool("wait-task", self.args(arn), self.aws.env())
-        deadline = time.time() + 30
-        while "is RUNNING" not in proc.stderr_so_far() and time.time() < deadline:
-            time.sleep(0.1)
+        proc = self.start_wait(arn)
         self.ecs.stop_task(cluster=CLUSTER, task=arn, reason="rolled back by alice")
         r = proc.wait(timeout=60)
         self.assertEqual(r.returncode, 125, r)
@@ -178,7 +156,7 @@ class WaitTaskEcsTest(harness.LocalAwsTestCase):
         for code in expected:  # all at once: one poll's time for the three
             arn = self.start_task(statuses=(("RUNNING", 120),),
                                   outside_stop={"stop_code": code, "after": 1.0})
-            running[code] = harness.start_tool("wait-task", self.args(arn), self.aws.env())
+            running[code] = self.start_wait(arn, until=None)
         for code, proc in running.items():
             r = proc.wait(timeout=60)
             with self.subTest(code=code):
@@ -236,10 +214,7 @@ class WaitTaskEcsTest(harness.LocalAwsTestCase):
     def test_throttling_that_outlasts_the_retries_writes_what_is_known(self):
         arn = self.start_task(statuses=(("RUNNING", 120),))
         env = self.aws.env(AWS_MAX_ATTEMPTS="2")
-        proc = harness.start_tool("wait-task", self.args(arn, ["--stop-on-cancel"]), env)
-        deadline = time.time() + 30
-        while "is RUNNING" not in proc.stderr_so_far() and time.time() < deadline:
-            time.sleep(0.1)
+        proc = self.start_wait(arn, ["--stop-on-cancel"], env)
         self.aws.set_faults(throttle=1.0, operations=["ecs:DescribeTasks"], seed=3)
         r = proc.wait(timeout=60)
         self.aws.clear_faults()

@@ -15,7 +15,6 @@ validate.sh keeps its npm packages under it).
 """
 
 import hashlib
-import http.server
 import json
 import os
 import re
@@ -25,7 +24,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import threading
 import time
 import unittest
 from pathlib import Path
@@ -34,14 +32,18 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # harness.py
 
-REPO = Path(os.environ.get("ECSMIG_SOURCE_DIR") or Path(__file__).resolve().parents[2])
-BUILD = Path(os.environ.get("ECSMIG_BIN_DIR") or REPO / "build")
+import harness  # noqa: E402  (tests/integration: moto behind a checking proxy)
+import local_git  # noqa: E402
+from local_http import LocalHttpServer, QuietHandler  # noqa: E402
+
+REPO = Path(harness.SOURCE_DIR)
+BUILD = Path(harness.BIN_DIR)
 ACTION = REPO / "action" / "action.yml"
 STEPS = REPO / "action" / "steps.sh"
 OUTPUTS_SH = REPO / "action" / "outputs.sh"
 LOCAL_RUN = REPO / "scripts" / "local-run"
 FAKE_TOOL = REPO / "tests" / "workflows" / "fake_tool.py"
-TOOLS = ["detect-schema-change", "lint-migrations", "resolve-network", "run-migration-task", "wait-task", "fetch-logs"]
+TOOLS = harness.TOOLS
 
 EXPECTED_INPUTS = [
     "cluster", "service", "task-definition", "container", "command", "env", "subnets",
@@ -640,12 +642,9 @@ class SetupAndInstallTest(FakeToolsCase):
         the same commit; an unreleased ref builds from source."""
         origin = self.tmp / "origin"
         origin.mkdir()
-        git_env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
-                       GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
 
         def git(*args):
-            return subprocess.run(["git", "-C", str(origin), *args], check=True, env=git_env,
-                                  capture_output=True, text=True).stdout.strip()
+            return local_git.git(origin, *args).decode().strip()
 
         git("init", "-q", "-b", "main")
         git("commit", "-q", "--allow-empty", "-m", "one")
@@ -716,35 +715,22 @@ class SetupAndInstallTest(FakeToolsCase):
 
 class OidcTest(FakeToolsCase):
     def test_oidc_writes_a_private_token_file_and_the_role(self):
-        requests = []
-
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):  # noqa: N802 (http.server's naming)
-                requests.append((self.path, self.headers.get("Authorization")))
-                body = json.dumps({"value": "eyJ.fake.jwt"}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                self.server.owner.seen.append((self.path, self.headers.get("Authorization")))
+                self.send_body(200, json.dumps({"value": "eyJ.fake.jwt"}).encode())
 
-            def log_message(self, *args):
-                pass
-
-        server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        self.addCleanup(server.server_close)
-        self.addCleanup(server.shutdown)
+        server = LocalHttpServer(Handler).start()
+        self.addCleanup(server.stop)
         github_env = self.tmp / "github_env"
         proc = self.steps(
             "oidc", INPUT_ROLE_TO_ASSUME="arn:aws:iam::123456789012:role/migrate",
-            ACTIONS_ID_TOKEN_REQUEST_URL=f"http://127.0.0.1:{server.server_port}/token?api-version=2.0",
+            ACTIONS_ID_TOKEN_REQUEST_URL=f"{server.url}/token?api-version=2.0",
             ACTIONS_ID_TOKEN_REQUEST_TOKEN="request-token", RUNNER_TEMP=str(self.tmp),
             GITHUB_ENV=str(github_env), GITHUB_RUN_ID="42", NO_PROXY="127.0.0.1", no_proxy="127.0.0.1")
         self.assertEqual(proc.returncode, 0, proc.stderr)
-        self.assertEqual(requests, [("/token?api-version=2.0&audience=sts.amazonaws.com",
-                                     "bearer request-token")])
+        self.assertEqual(server.seen, [("/token?api-version=2.0&audience=sts.amazonaws.com",
+                                        "bearer request-token")])
         token_file = self.tmp / "ecsmig-web-identity-token"
         self.assertEqual(token_file.read_text(), "eyJ.fake.jwt")
         self.assertEqual(stat.S_IMODE(token_file.stat().st_mode), 0o600)
@@ -1059,27 +1045,19 @@ class ActionFixtureTest(unittest.TestCase):
             self.fail("the fixture's process is still running after stop")
 
 
-class LocalRunAgainstLocalAwsTest(unittest.TestCase):
+class LocalRunAgainstLocalAwsTest(harness.LocalAwsTestCase):
     """scripts/local-run with the real tools against the local AWS
     (tests/aws_local): the laptop path of docs/local-run.md, end to end.
     Skips until the tools exist (harness.tool_path)."""
 
     @classmethod
     def setUpClass(cls):
-        import harness  # tests/integration: moto behind a checking proxy
-        cls.harness = harness
         for tool in TOOLS:
             harness.tool_path(tool)  # SkipTest while a tool has no source yet
-        cls.aws = harness.LocalAws()
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            cls.aws.assert_no_leftovers()
-        finally:
-            cls.aws.close()
+        super().setUpClass()
 
     def setUp(self):
+        super().setUp()
         self.tmp = Path(tempfile.mkdtemp(prefix="ecsmig-local-run-"))
         self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
         self.repo = self.tmp / "repo"
@@ -1088,10 +1066,7 @@ class LocalRunAgainstLocalAwsTest(unittest.TestCase):
         self.commit({"README.md": "app\n", "prisma/schema.prisma": "model A { id Int @id }\n"})
 
     def git(self, *args):
-        env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com",
-                   GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
-        subprocess.run(["git", "-C", str(self.repo), *args], check=True, env=env,
-                       capture_output=True)
+        local_git.git(self.repo, *args)
 
     def commit(self, files):
         for name, content in files.items():
