@@ -5,6 +5,8 @@
 #include <charconv>
 #include <set>
 
+#include "common/net/backoff.h"
+
 namespace ecsmig {
 namespace {
 
@@ -183,10 +185,7 @@ HttpResponse GitHubApi::Get(const std::string& url) {
 }
 
 milliseconds GitHubApi::Backoff(int attempt) {
-  milliseconds cap =
-      std::min(config_.max_backoff, config_.base_delay * (1 << std::min(attempt - 1, 10)));
-  return milliseconds(
-      static_cast<int64_t>(random_.NextDouble() * static_cast<double>(cap.count())));
+  return FullJitterBackoff(attempt, config_.base_delay, config_.max_backoff, random_);
 }
 
 void GitHubApi::ForEachItem(const std::string& path,

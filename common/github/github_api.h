@@ -75,7 +75,7 @@ class GitHubApi {
 
  private:
   HttpResponse Get(const std::string& url);
-  // Full jitter: uniform in [0, min(max_backoff, base_delay * 2^(attempt-1))].
+  // FullJitterBackoff: uniform in [0, min(max_backoff, base_delay * 2^(attempt-1))].
   std::chrono::milliseconds Backoff(int attempt);
 
   GitHubApiConfig config_;
