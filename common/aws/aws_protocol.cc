@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/base/error.h"
+#include "common/net/percent_encoding.h"
 
 namespace ecsmig {
 namespace {
@@ -148,9 +149,9 @@ std::string FormEncode(const QueryParams& params) {
   std::string out;
   for (const auto& [key, value] : params) {
     if (!out.empty()) out += '&';
-    out += UriEncode(key, false);
+    out += PercentEncode(key);
     out += '=';
-    out += UriEncode(value, false);
+    out += PercentEncode(value);
   }
   return out;
 }

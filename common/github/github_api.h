@@ -88,9 +88,6 @@ class GitHubApi {
 // The `rel="next"` URL of a Link header, or "" when there is none.
 std::string NextPageUrl(const std::string& link_header);
 
-// `text` percent-encoded for a URL query value (RFC 3986 unreserved kept).
-std::string QueryEncode(const std::string& text);
-
 struct Deployment {
   int64_t id = 0;
   std::string sha;
