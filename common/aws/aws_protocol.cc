@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/base/error.h"
+#include "common/net/percent_encoding.h"
 
 namespace ecsmig {
 namespace {
@@ -148,9 +149,9 @@ std::string FormEncode(const QueryParams& params) {
   std::string out;
   for (const auto& [key, value] : params) {
     if (!out.empty()) out += '&';
-    out += UriEncode(key, false);
+    out += PercentEncode(key);
     out += '=';
-    out += UriEncode(value, false);
+    out += PercentEncode(value);
   }
   return out;
 }
@@ -318,85 +319,97 @@ void AwsRequestExecutor::Trace(const std::string& line) const {
   if (hooks_.trace) hooks_.trace(line);
 }
 
+HttpRequest AwsRequestExecutor::SignedAttempt(const HttpRequest& request) {
+  HttpRequest attempt = request;
+  if (hooks_.credentials) {
+    Credentials credentials = hooks_.credentials();
+    signer_.Sign(attempt, credentials, clock_.Now() + clock_offset_);
+  }
+  return attempt;
+}
+
+bool AwsRequestExecutor::BackOff(Call& call, RetryReason reason, const std::string& what) {
+  std::optional<std::chrono::milliseconds> delay = call.retrier.NextDelay(reason);
+  Trace(what + (delay ? ", retrying in " + Millis(*delay) : ", giving up"));
+  if (!delay) return false;
+  clock_.SleepFor(*delay);
+  return true;
+}
+
+void AwsRequestExecutor::RetryTransportError(Call& call, const TransportError& error) {
+  RetryReason reason = error.timed_out() ? RetryReason::kTimeout : RetryReason::kTransient;
+  const std::string what =
+      call.prefix + ": " + error.what() + " after " + Millis(clock_.Monotonic() - call.started);
+  if (BackOff(call, reason, what)) return;
+  throw TransportError(endpoint_.display_name + " " + call.described + ": " + error.what() + " (" +
+                           std::to_string(call.retrier.attempt()) + " attempt(s))",
+                       error.timed_out());
+}
+
+bool AwsRequestExecutor::AcceptOrRetry(Call& call, const HttpResponse& response,
+                                       const std::function<bool(const HttpResponse&)>& accept) {
+  const std::string elapsed = Millis(clock_.Monotonic() - call.started);
+  const std::string status = "HTTP " + std::to_string(response.status);
+  const std::string request_id = RequestIdHeader(response);
+  if (accept(response)) {
+    Trace(call.prefix + ": " + status + ", request id " + request_id + ", " + elapsed);
+    call.retrier.OnSuccess();
+    return true;
+  }
+  const std::string what = call.prefix + ": " + status + " with a malformed body, request id " +
+                           request_id + ", " + elapsed;
+  if (BackOff(call, RetryReason::kMalformedResponse, what)) return false;
+  throw AwsError(endpoint_.display_name, call.described, "MalformedResponse",
+                 DescribeForeignBody(response), request_id, response.status);
+}
+
+void AwsRequestExecutor::RecoverOrRetry(Call& call, const HttpResponse& response) {
+  AwsErrorInfo error = ParseError(response);
+  const std::string what = call.prefix + ": HTTP " + std::to_string(response.status) + " " +
+                           error.code + ", request id " + error.request_id + ", " +
+                           Millis(clock_.Monotonic() - call.started);
+  if (!call.skew_corrected && CorrectClockSkew(error, response)) {
+    call.skew_corrected = true;
+    Trace(what + ", clock skew of " + std::to_string(clock_offset_.count()) +
+          " s corrected, re-signing");
+    return;
+  }
+  if (!call.credentials_refreshed && IsExpiredTokenCode(error.code) &&
+      hooks_.invalidate_credentials) {
+    call.credentials_refreshed = true;
+    hooks_.invalidate_credentials();
+    Trace(what + ", refreshing credentials");
+    return;
+  }
+  if (BackOff(call, ClassifyAwsError(error.code, response.status), what)) return;
+  throw AwsError(endpoint_.display_name, call.described, error.code, error.message,
+                 error.request_id, response.status);
+}
+
 HttpResponse AwsRequestExecutor::Execute(std::string_view operation, const HttpRequest& request,
                                          const std::function<bool(const HttpResponse&)>& accept,
                                          const std::string& resource) {
-  const std::string call = endpoint_.display_name + " " + std::string(operation);
-  // What an error names: the operation, what it was about, where.
-  const std::string described = std::string(operation) +
-                                (resource.empty() ? "" : " on " + resource) + " in " +
-                                endpoint_.region;
-  Retrier retrier(retry_, quota_, clock_, random_);
-  bool credentials_refreshed = false;
-  bool skew_corrected = false;
+  Call call{endpoint_.display_name + " " + std::string(operation),
+            std::string(operation) + (resource.empty() ? "" : " on " + resource) + " in " +
+                endpoint_.region,
+            Retrier(retry_, quota_, clock_, random_)};
   while (true) {
-    HttpRequest attempt = request;
-    if (hooks_.credentials) {
-      Credentials credentials = hooks_.credentials();
-      signer_.Sign(attempt, credentials, clock_.Now() + clock_offset_);
-    }
-    const std::string prefix = call + " " + attempt.method + " " + attempt.url + " attempt " +
-                               std::to_string(retrier.attempt());
-    const auto started = clock_.Monotonic();
+    HttpRequest attempt = SignedAttempt(request);
+    call.prefix = call.name + " " + attempt.method + " " + attempt.url + " attempt " +
+                  std::to_string(call.retrier.attempt());
+    call.started = clock_.Monotonic();
     HttpResponse response;
     try {
       response = http_.Send(attempt, http_options_);
     } catch (const TransportError& e) {
-      RetryReason reason = e.timed_out() ? RetryReason::kTimeout : RetryReason::kTransient;
-      std::optional<std::chrono::milliseconds> delay = retrier.NextDelay(reason);
-      Trace(prefix + ": " + e.what() + " after " + Millis(clock_.Monotonic() - started) +
-            (delay ? ", retrying in " + Millis(*delay) : ", giving up"));
-      if (!delay) {
-        throw TransportError(endpoint_.display_name + " " + described + ": " + e.what() + " (" +
-                                 std::to_string(retrier.attempt()) + " attempt(s))",
-                             e.timed_out());
-      }
-      clock_.SleepFor(*delay);
+      RetryTransportError(call, e);
       continue;
     }
-    const std::string elapsed = Millis(clock_.Monotonic() - started);
-    const std::string status = "HTTP " + std::to_string(response.status);
     if (response.status >= 200 && response.status < 300) {
-      const std::string request_id = RequestIdHeader(response);
-      if (accept(response)) {
-        Trace(prefix + ": " + status + ", request id " + request_id + ", " + elapsed);
-        retrier.OnSuccess();
-        return response;
-      }
-      std::optional<std::chrono::milliseconds> delay =
-          retrier.NextDelay(RetryReason::kMalformedResponse);
-      Trace(prefix + ": " + status + " with a malformed body, request id " + request_id + ", " +
-            elapsed + (delay ? ", retrying in " + Millis(*delay) : ", giving up"));
-      if (!delay) {
-        throw AwsError(endpoint_.display_name, described, "MalformedResponse",
-                       DescribeForeignBody(response), request_id, response.status);
-      }
-      clock_.SleepFor(*delay);
+      if (AcceptOrRetry(call, response, accept)) return response;
       continue;
     }
-    AwsErrorInfo error = ParseError(response);
-    const std::string what = prefix + ": " + status + " " + error.code + ", request id " +
-                             error.request_id + ", " + elapsed;
-    if (!skew_corrected && CorrectClockSkew(error, response)) {
-      skew_corrected = true;
-      Trace(what + ", clock skew of " + std::to_string(clock_offset_.count()) +
-            " s corrected, re-signing");
-      continue;
-    }
-    if (!credentials_refreshed && IsExpiredTokenCode(error.code) && hooks_.invalidate_credentials) {
-      credentials_refreshed = true;
-      hooks_.invalidate_credentials();
-      Trace(what + ", refreshing credentials");
-      continue;
-    }
-    std::optional<std::chrono::milliseconds> delay =
-        retrier.NextDelay(ClassifyAwsError(error.code, response.status));
-    Trace(what + (delay ? ", retrying in " + Millis(*delay) : ", giving up"));
-    if (!delay) {
-      throw AwsError(endpoint_.display_name, described, error.code, error.message, error.request_id,
-                     response.status);
-    }
-    clock_.SleepFor(*delay);
+    RecoverOrRetry(call, response);
   }
 }
 

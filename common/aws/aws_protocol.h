@@ -113,6 +113,32 @@ class AwsRequestExecutor {
   bool CorrectClockSkew(const AwsErrorInfo& error, const HttpResponse& response);
   void Trace(const std::string& line) const;
 
+  // One Execute call's state across its attempts.
+  struct Call {
+    std::string name;       // "ECS RunTask": what traces name
+    std::string described;  // "RunTask on cluster \"x\" in eu-west-1": what errors name
+    Retrier retrier;
+    bool credentials_refreshed = false;
+    bool skew_corrected = false;
+    std::string prefix;                             // the attempt's trace line so far
+    std::chrono::steady_clock::time_point started;  // when the attempt was sent
+  };
+  // A copy of `request` signed for this attempt (unsigned without credentials).
+  HttpRequest SignedAttempt(const HttpRequest& request);
+  // Traces `what` and the decision; after a retryable failure sleeps the
+  // backoff and returns true, false when retries are over.
+  bool BackOff(Call& call, RetryReason reason, const std::string& what);
+  // The three outcomes of an attempt; each returns to retry (after the
+  // backoff), or throws the error that ends the call.
+  // A network failure or timeout.
+  void RetryTransportError(Call& call, const TransportError& error);
+  // A 2xx: true when `accept` takes it; false to retry a malformed body.
+  bool AcceptOrRetry(Call& call, const HttpResponse& response,
+                     const std::function<bool(const HttpResponse&)>& accept);
+  // An error answer: re-sign after clock skew, refresh expired credentials
+  // (once each), or back off as the error's class allows.
+  void RecoverOrRetry(Call& call, const HttpResponse& response);
+
   AwsEndpoint endpoint_;
   HttpClient& http_;
   Clock& clock_;

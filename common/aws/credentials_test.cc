@@ -10,6 +10,7 @@
 #include "common/aws/sso.h"
 #include "common/aws/sts.h"
 #include "common/base/error.h"
+#include "common/testing/memory_filesystem.h"
 
 namespace ecsmig {
 namespace {
@@ -20,22 +21,6 @@ using std::chrono::minutes;
 using std::chrono::seconds;
 
 constexpr char kSecret[] = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
-
-class FakeFileSystem : public FileSystem {
- public:
-  std::string ReadFile(const std::string& path) override {
-    ++reads[path];
-    auto it = files.find(path);
-    if (it == files.end()) throw Error("cannot read " + path + ": No such file or directory");
-    return it->second;
-  }
-  void AppendFile(const std::string& path, const std::string& data) override {
-    files[path] += data;
-  }
-  bool Exists(const std::string& path) override { return files.count(path) > 0; }
-  std::map<std::string, std::string> files;
-  std::map<std::string, int> reads;
-};
 
 class FakeHttp : public HttpClient {
  public:
@@ -156,7 +141,7 @@ class CredentialsChainTest : public ::testing::Test {
   void CredentialsFile(const std::string& text) { fs.files["/home/u/.aws/credentials"] = text; }
 
   MapEnvironment env;
-  FakeFileSystem fs;
+  MemoryFileSystem fs;
   FakeClock clock;
   FakeHttp http;
   std::vector<StsCall> sts_calls;

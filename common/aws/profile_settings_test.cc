@@ -6,27 +6,14 @@
 
 #include "common/aws/retry.h"
 #include "common/base/error.h"
+#include "common/testing/memory_filesystem.h"
 
 namespace ecsmig {
 namespace {
 
-class MapFileSystem : public FileSystem {
- public:
-  std::string ReadFile(const std::string& path) override {
-    auto it = files.find(path);
-    if (it == files.end()) throw Error("cannot read " + path);
-    return it->second;
-  }
-  void AppendFile(const std::string& path, const std::string& data) override {
-    files[path] += data;
-  }
-  bool Exists(const std::string& path) override { return files.count(path) > 0; }
-  std::map<std::string, std::string> files;
-};
-
 TEST(ProfileSettingsTest, RegionOfTheNamedProfileOnly) {
   MapEnvironment env({{"HOME", "/home/u"}});
-  MapFileSystem fs;
+  MemoryFileSystem fs;
   EXPECT_EQ(LoadProfileSettings(env, fs, "").region, "") << "no file";
   fs.files["/home/u/.aws/config"] =
       "[default]\nregion = us-east-1\n"
@@ -50,7 +37,7 @@ TEST(ProfileSettingsTest, RegionOfTheNamedProfileOnly) {
 
 TEST(ProfileSettingsTest, EndpointsAndRetriesOfTheProfile) {
   MapEnvironment env({{"AWS_CONFIG_FILE", "/c"}, {"AWS_PROFILE", "dev"}});
-  MapFileSystem fs;
+  MemoryFileSystem fs;
   fs.files["/c"] =
       "[profile dev]\n"
       "endpoint_url = http://localhost:4566\n"
@@ -82,7 +69,7 @@ TEST(ProfileSettingsTest, EndpointsAndRetriesOfTheProfile) {
 
 TEST(ProfileSettingsTest, ServicesNamingNoSectionGivesNoEndpoints) {
   MapEnvironment env({{"AWS_CONFIG_FILE", "/c"}});
-  MapFileSystem fs;
+  MemoryFileSystem fs;
   fs.files["/c"] = "[default]\nservices = missing\n";
   EXPECT_TRUE(LoadProfileSettings(env, fs, "").service_endpoint_urls.empty());
 }

@@ -115,11 +115,7 @@ HttpOptions ResolveHttpOptions(const Environment& env) {
 }
 
 std::chrono::milliseconds Retrier::Backoff(int retry) {
-  // base * 2^(retry-1), computed in double so large retry counts cannot overflow.
-  double ceiling = static_cast<double>(options_.base_delay.count());
-  for (int i = 1; i < retry && ceiling < options_.max_backoff.count(); ++i) ceiling *= 2;
-  ceiling = std::min(ceiling, static_cast<double>(options_.max_backoff.count()));
-  return std::chrono::milliseconds(static_cast<int64_t>(random_.NextDouble() * ceiling));
+  return FullJitterBackoff(retry, options_.base_delay, options_.max_backoff, random_);
 }
 
 std::optional<std::chrono::milliseconds> Retrier::NextDelay(RetryReason reason) {

@@ -13,6 +13,7 @@
 #include "common/base/env.h"
 #include "common/base/error.h"
 #include "common/base/random.h"
+#include "common/net/backoff.h"
 #include "common/net/http.h"
 
 namespace ecsmig {
@@ -93,7 +94,7 @@ class Retrier {
 
   // 1-based number of the attempt being made.
   int attempt() const { return attempt_; }
-  // Full jitter: uniform in [0, min(max_backoff, base * 2^(retry-1))].
+  // FullJitterBackoff: uniform in [0, min(max_backoff, base * 2^(retry-1))].
   std::chrono::milliseconds Backoff(int retry);
 
  private:

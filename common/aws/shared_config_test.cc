@@ -5,25 +5,12 @@
 #include <map>
 
 #include "common/base/error.h"
+#include "common/testing/memory_filesystem.h"
 
 namespace ecsmig {
 namespace {
 
 using Vars = std::map<std::string, std::string>;
-
-class IniFileSystem : public FileSystem {
- public:
-  std::string ReadFile(const std::string& path) override {
-    auto it = files.find(path);
-    if (it == files.end()) throw Error("cannot read " + path + ": No such file or directory");
-    return it->second;
-  }
-  void AppendFile(const std::string& path, const std::string& data) override {
-    files[path] += data;
-  }
-  bool Exists(const std::string& path) override { return files.count(path) > 0; }
-  std::map<std::string, std::string> files;
-};
 
 TEST(ParseIni, SectionsKeysAndValues) {
   IniSections sections = ParseIni(
@@ -198,7 +185,7 @@ TEST(ProfilesFromIni, CredentialsFileUsesBareNames) {
 
 TEST(SharedConfig, LoadsBothFilesFromHome) {
   MapEnvironment env(Vars{{"HOME", "/home/u"}});
-  IniFileSystem fs;
+  MemoryFileSystem fs;
   fs.files["/home/u/.aws/config"] = "[profile ci]\nregion = us-east-2\naws_access_key_id = CFG\n";
   fs.files["/home/u/.aws/credentials"] = "[ci]\naws_access_key_id = CRED\n[only-creds]\nx = 1\n";
   SharedConfig config = SharedConfig::Load(env, fs);
@@ -219,7 +206,7 @@ TEST(SharedConfig, VariablesOverridePathsAndExpandTilde) {
   MapEnvironment env(Vars{{"HOME", "/home/u"},
                           {"AWS_CONFIG_FILE", "~/cfg/config"},
                           {"AWS_SHARED_CREDENTIALS_FILE", "/etc/creds"}});
-  IniFileSystem fs;
+  MemoryFileSystem fs;
   fs.files["/home/u/cfg/config"] = "[default]\nregion = r\n";
   fs.files["/home/u/.aws/config"] = "[default]\nregion = ignored\n";
   SharedConfig config = SharedConfig::Load(env, fs);
@@ -230,7 +217,7 @@ TEST(SharedConfig, VariablesOverridePathsAndExpandTilde) {
 
 TEST(SharedConfig, MissingFilesAndNoHomeAreEmpty) {
   MapEnvironment env;
-  IniFileSystem fs;
+  MemoryFileSystem fs;
   SharedConfig config = SharedConfig::Load(env, fs);
   EXPECT_EQ(config.config_path(), "");
   EXPECT_FALSE(config.HasProfile("default"));
@@ -240,7 +227,7 @@ TEST(SharedConfig, MissingFilesAndNoHomeAreEmpty) {
 
 TEST(SharedConfig, MalformedFileThrowsUsageErrorNamingIt) {
   MapEnvironment env(Vars{{"HOME", "/home/u"}});
-  IniFileSystem fs;
+  MemoryFileSystem fs;
   fs.files["/home/u/.aws/credentials"] = "[default]\nnot a property\n";
   try {
     SharedConfig::Load(env, fs);

@@ -10,21 +10,10 @@
 #include <vector>
 
 #include "common/base/error.h"
+#include "common/net/percent_encoding.h"
 
 namespace ecsmig {
 namespace {
-
-bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '_' || c == '.' || c == '~';
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -96,39 +85,6 @@ std::string HmacSha256(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<const char*>(mac), len);
 }
 
-std::string UriEncode(std::string_view text, bool keep_slash) {
-  static constexpr char kDigits[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    if (IsUnreserved(c) || (keep_slash && c == '/')) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kDigits[c >> 4];
-      out += kDigits[c & 0xf];
-    }
-  }
-  return out;
-}
-
-std::string PercentDecode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      int hi = HexValue(text[i + 1]), lo = HexValue(text[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += text[i];
-  }
-  return out;
-}
-
 std::string NormalizePath(std::string_view path) {
   if (path.empty()) return "/";
   std::vector<std::string_view> segments;
@@ -154,9 +110,7 @@ std::string NormalizePath(std::string_view path) {
   return out;
 }
 
-std::string CanonicalUri(std::string_view path) {
-  return UriEncode(NormalizePath(path), /*keep_slash=*/true);
-}
+std::string CanonicalUri(std::string_view path) { return PercentEncode(NormalizePath(path), "/"); }
 
 std::string CanonicalQuery(std::string_view query) {
   std::vector<std::pair<std::string, std::string>> pairs;
@@ -169,8 +123,7 @@ std::string CanonicalQuery(std::string_view query) {
       size_t eq = pair.find('=');
       std::string_view key = pair.substr(0, eq);
       std::string_view value = eq == std::string_view::npos ? "" : pair.substr(eq + 1);
-      pairs.emplace_back(UriEncode(PercentDecode(key), false),
-                         UriEncode(PercentDecode(value), false));
+      pairs.emplace_back(PercentEncode(PercentDecode(key)), PercentEncode(PercentDecode(value)));
     }
     start = amp + 1;
   }

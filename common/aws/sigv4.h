@@ -22,19 +22,14 @@ std::string Sha256Hex(std::string_view data);
 std::string HmacSha256(std::string_view key, std::string_view data);
 std::string HexEncode(std::string_view bytes);
 
-// Percent-encodes every byte except the unreserved set A-Z a-z 0-9 - _ . ~
-// (and '/' when `keep_slash`), with uppercase hex.
-std::string UriEncode(std::string_view text, bool keep_slash);
-// Decodes %XX sequences; a malformed escape is kept literally. '+' stays '+'.
-std::string PercentDecode(std::string_view text);
-
 // RFC 3986 dot-segment removal plus merging of repeated '/' (what AWS services
 // expect); "" becomes "/".
 std::string NormalizePath(std::string_view path);
 // Normalized, then every byte outside the unreserved set and '/' encoded.
 std::string CanonicalUri(std::string_view path);
 // `query` as found in a URL (without '?'): each key and value decoded and
-// re-encoded with UriEncode, pairs sorted by key then value, joined with '&'.
+// re-encoded with PercentEncode (SigV4's UriEncode), pairs sorted by key then value, joined with
+// '&'.
 std::string CanonicalQuery(std::string_view query);
 
 struct CanonicalHeaders {

@@ -133,17 +133,6 @@ TEST(SigV4Test, Sha256OfEmptyString) {
   EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
-TEST(SigV4Test, UriEncodeKeepsUnreservedOnly) {
-  EXPECT_EQ(UriEncode("aZ09-_.~ /+*%", false), "aZ09-_.~%20%2F%2B%2A%25");
-  EXPECT_EQ(UriEncode("/a b/", true), "/a%20b/");
-  EXPECT_EQ(UriEncode("\xe1\x88\xb4", false), "%E1%88%B4");
-}
-
-TEST(SigV4Test, PercentDecodeKeepsMalformedEscapes) {
-  EXPECT_EQ(PercentDecode("a%20b%2"), "a b%2");
-  EXPECT_EQ(PercentDecode("%zz+%41"), "%zz+A");
-}
-
 TEST(SigV4Test, NormalizePath) {
   EXPECT_EQ(NormalizePath(""), "/");
   EXPECT_EQ(NormalizePath("//a//b/"), "/a/b/");

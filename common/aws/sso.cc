@@ -14,6 +14,7 @@
 #include "common/aws/sigv4.h"
 #include "common/base/error.h"
 #include "common/base/json_field.h"
+#include "common/net/percent_encoding.h"
 
 namespace ecsmig {
 namespace {
@@ -51,8 +52,8 @@ class SsoClient : public SsoApi {
     HttpRequest request;
     request.method = "GET";
     request.url = endpoint_.url +
-                  "/federation/credentials?account_id=" + UriEncode(account_id, false) +
-                  "&role_name=" + UriEncode(role_name, false);
+                  "/federation/credentials?account_id=" + PercentEncode(account_id) +
+                  "&role_name=" + PercentEncode(role_name);
     request.headers = {{"x-amz-sso_bearer_token", access_token}, {"Accept", "application/json"}};
     request.body.clear();
     Credentials out;

@@ -53,13 +53,4 @@ void RateLimiter::OnSuccess() {
   rate_ = std::min(max_rate_, rate_ + max_rate_ / 20);
 }
 
-std::chrono::milliseconds Backoff::Next() {
-  int exponent = std::min(failures_, 30);
-  ++failures_;
-  double ceiling = std::min<double>(static_cast<double>(cap_.count()),
-                                    static_cast<double>(base_.count()) * std::ldexp(1.0, exponent));
-  double wait = ceiling / 2 + random_.NextDouble() * ceiling / 2;
-  return std::chrono::milliseconds(static_cast<long long>(wait));
-}
-
 }  // namespace ecsmig

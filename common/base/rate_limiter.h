@@ -1,12 +1,11 @@
 // Client-side pacing for calls many CI jobs share: one token bucket for every
 // stream a run follows (CloudWatch Logs throttles GetLogEvents per account and
-// region), and exponential backoff with full jitter for when it throttles anyway.
+// region). Backing off when it throttles anyway is net/backoff.h's.
 #pragma once
 
 #include <chrono>
 
 #include "common/base/clock.h"
-#include "common/base/random.h"
 
 namespace ecsmig {
 
@@ -40,23 +39,6 @@ class RateLimiter {
   double rate_;
   double tokens_;
   std::chrono::steady_clock::time_point last_;
-};
-
-// Exponential backoff with full jitter (AWS architecture blog): the n-th wait
-// is uniform in [base*2^n / 2, base*2^n], capped at `cap`.
-class Backoff {
- public:
-  Backoff(Random& random, std::chrono::milliseconds base, std::chrono::milliseconds cap)
-      : random_(random), base_(base), cap_(cap) {}
-  // The wait before the next attempt; counts one more failure.
-  std::chrono::milliseconds Next();
-  void Reset() { failures_ = 0; }
-  int failures() const { return failures_; }
-
- private:
-  Random& random_;
-  std::chrono::milliseconds base_, cap_;
-  int failures_ = 0;
 };
 
 }  // namespace ecsmig

@@ -43,21 +43,5 @@ TEST(RateLimiter, ThrottlingHalvesTheRateAndSuccessesRestoreIt) {
   EXPECT_DOUBLE_EQ(limiter.rate(), 4);  // never above the configured rate
 }
 
-TEST(Backoff, GrowsExponentiallyWithJitterAndIsCapped) {
-  SeededRandom random(7);
-  Backoff backoff(random, milliseconds(100), milliseconds(5000));
-  long long ceiling = 100;
-  for (int i = 0; i < 12; ++i) {
-    long long wait = backoff.Next().count();
-    long long cap = std::min<long long>(ceiling, 5000);
-    EXPECT_GE(wait, cap / 2) << i;
-    EXPECT_LE(wait, cap) << i;
-    ceiling *= 2;
-  }
-  EXPECT_EQ(backoff.failures(), 12);
-  backoff.Reset();
-  EXPECT_LE(backoff.Next().count(), 100);
-}
-
 }  // namespace
 }  // namespace ecsmig

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "common/base/error.h"
+#include "common/net/percent_encoding.h"
 
 namespace ecsmig {
 namespace {
@@ -47,21 +48,8 @@ std::string ConsoleHost(std::string_view region) {
   return std::string(region) + ".console.aws.amazon.com";
 }
 
-std::string EncodeUriComponent(std::string_view s) {
-  static const char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '!' || c == '*' ||
-        c == '\'' || c == '(' || c == ')') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    }
-  }
-  return out;
-}
+// JavaScript's encodeURIComponent, which the consoles' routers decode.
+std::string EncodeUriComponent(std::string_view s) { return PercentEncode(s, "!*'()"); }
 
 // CloudWatch's console encodes path parts twice and writes '%' as '$'.
 std::string CloudWatchConsoleEncode(std::string_view s) {

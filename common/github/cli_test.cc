@@ -8,27 +8,10 @@
 #include <sstream>
 
 #include "common/base/error.h"
+#include "common/testing/memory_filesystem.h"
 
 namespace ecsmig {
 namespace {
-
-// Files in memory; appends to a path in `failing` throw as the kernel would.
-class TestFileSystem : public FileSystem {
- public:
-  std::string ReadFile(const std::string& path) override {
-    auto it = files.find(path);
-    if (it == files.end()) throw Error("cannot read " + path + ": No such file or directory");
-    return it->second;
-  }
-  void AppendFile(const std::string& path, const std::string& data) override {
-    auto it = failing.find(path);
-    if (it != failing.end()) throw Error("cannot open " + path + " for appending: " + it->second);
-    files[path] += data;
-  }
-  bool Exists(const std::string& path) override { return files.count(path) > 0; }
-  std::map<std::string, std::string> files;
-  std::map<std::string, std::string> failing;  // path → strerror text
-};
 
 class RunToolTest : public ::testing::Test {
  protected:
@@ -57,7 +40,7 @@ class RunToolTest : public ::testing::Test {
 
   MapEnvironment env{{{"GITHUB_OUTPUT", "/gh/output"}}};
   FakeClock clock;
-  TestFileSystem fs;
+  MemoryFileSystem fs;
   SeededRandom random{7};
   std::ostringstream out, err;
   ToolContext ctx{env, clock, fs, random, out, err, nullptr};

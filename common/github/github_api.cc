@@ -1,9 +1,11 @@
 #include "common/github/github_api.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <set>
+
+#include "common/net/backoff.h"
+#include "common/net/percent_encoding.h"
 
 namespace ecsmig {
 namespace {
@@ -79,21 +81,6 @@ void RequireString(const nlohmann::json& item, const char* field) {
 }
 
 }  // namespace
-
-std::string QueryEncode(const std::string& text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 std::string NextPageUrl(const std::string& link_header) {
   size_t pos = 0;
@@ -183,10 +170,7 @@ HttpResponse GitHubApi::Get(const std::string& url) {
 }
 
 milliseconds GitHubApi::Backoff(int attempt) {
-  milliseconds cap =
-      std::min(config_.max_backoff, config_.base_delay * (1 << std::min(attempt - 1, 10)));
-  return milliseconds(
-      static_cast<int64_t>(random_.NextDouble() * static_cast<double>(cap.count())));
+  return FullJitterBackoff(attempt, config_.base_delay, config_.max_backoff, random_);
 }
 
 void GitHubApi::ForEachItem(const std::string& path,
@@ -220,7 +204,7 @@ std::optional<Deployment> LastSuccessfulDeployment(GitHubApi& api, const std::st
   std::optional<Deployment> found;
   std::set<std::string> failed_shas;  // commits with a failed deployment newer than the walk
   api.ForEachItem(
-      "/deployments?environment=" + QueryEncode(environment) + "&per_page=100",
+      "/deployments?environment=" + PercentEncode(environment) + "&per_page=100",
       [&](const nlohmann::json& item) {
         if (!item.contains("id") || !item["id"].is_number_integer()) {
           throw GitHubApiError("unexpected GitHub answer: a deployment without an integer id", 200);

@@ -75,7 +75,7 @@ class GitHubApi {
 
  private:
   HttpResponse Get(const std::string& url);
-  // Full jitter: uniform in [0, min(max_backoff, base_delay * 2^(attempt-1))].
+  // FullJitterBackoff: uniform in [0, min(max_backoff, base_delay * 2^(attempt-1))].
   std::chrono::milliseconds Backoff(int attempt);
 
   GitHubApiConfig config_;
@@ -87,9 +87,6 @@ class GitHubApi {
 
 // The `rel="next"` URL of a Link header, or "" when there is none.
 std::string NextPageUrl(const std::string& link_header);
-
-// `text` percent-encoded for a URL query value (RFC 3986 unreserved kept).
-std::string QueryEncode(const std::string& text);
 
 struct Deployment {
   int64_t id = 0;

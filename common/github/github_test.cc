@@ -5,21 +5,10 @@
 #include <sstream>
 
 #include "common/base/error.h"
+#include "common/testing/memory_filesystem.h"
 
 namespace ecsmig {
 namespace {
-
-class MemoryFileSystem : public FileSystem {
- public:
-  std::string ReadFile(const std::string& path) override { return files[path]; }
-  void AppendFile(const std::string& path, const std::string& data) override {
-    files[path] += data;
-    ++appends;
-  }
-  bool Exists(const std::string& path) override { return files.count(path) > 0; }
-  std::map<std::string, std::string> files;
-  int appends = 0;
-};
 
 std::vector<std::pair<std::string, std::string>> RoundTrip(
     const std::vector<std::pair<std::string, std::string>>& records, Random& random) {
@@ -246,18 +235,9 @@ TEST(OutputWriter, StartsOnANewLineWhenTheFileDoesNotEndWithOne) {
   EXPECT_EQ(parsed[1], (std::pair<std::string, std::string>("changed", "true")));
 }
 
-class FailingFileSystem : public MemoryFileSystem {
- public:
-  void AppendFile(const std::string& path, const std::string& data) override {
-    if (path == failing) throw Error("cannot open " + path + " for appending: Is a directory");
-    MemoryFileSystem::AppendFile(path, data);
-  }
-  std::string failing;
-};
-
 TEST(OutputWriter, CheckAppendableRefusesNamingTheSource) {
-  FailingFileSystem fs;
-  fs.failing = "/dir";
+  MemoryFileSystem fs;
+  fs.failing["/dir"] = "Is a directory";
   SeededRandom random(1);
   std::ostringstream out;
   OutputWriter bad(fs, random, "/dir", out);
@@ -274,8 +254,8 @@ TEST(OutputWriter, CheckAppendableRefusesNamingTheSource) {
 }
 
 TEST(StepSummary, AFailedWriteIsOneWarningNeverAnException) {
-  FailingFileSystem fs;
-  fs.failing = "sum";
+  MemoryFileSystem fs;
+  fs.failing["sum"] = "Is a directory";
   Redactor redactor;
   std::vector<std::string> warnings;
   int before = 0;

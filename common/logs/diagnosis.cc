@@ -1,7 +1,8 @@
 #include "common/logs/diagnosis.h"
 
 #include <algorithm>
-#include <array>
+#include <string>
+#include <vector>
 
 #include "common/ecs/ecs_task.h"
 #include "common/github/github.h"
@@ -30,7 +31,7 @@ bool Contains(std::string_view s, std::string_view part) {
   return s.find(part) != std::string_view::npos;
 }
 
-bool ContainsAny(std::string_view s, std::initializer_list<std::string_view> parts) {
+bool ContainsAny(std::string_view s, const std::vector<std::string_view>& parts) {
   return std::any_of(parts.begin(), parts.end(),
                      [&](std::string_view p) { return Contains(s, p); });
 }
@@ -60,12 +61,6 @@ std::string PrismaCode(std::string_view rest) {
   return std::string(rest.substr(0, 5));
 }
 
-bool IsKnownPrismaCode(const std::string& code) {
-  static constexpr std::array<std::string_view, 6> kKnown = {"P3009", "P3018", "P1001",
-                                                             "P1002", "P1000", "P3005"};
-  return std::find(kKnown.begin(), kKnown.end(), code) != kKnown.end();
-}
-
 std::string Shorten(std::string text, size_t limit = 300) {
   for (char& c : text) {
     if (static_cast<unsigned char>(c) < 0x20) c = ' ';
@@ -74,142 +69,213 @@ std::string Shorten(std::string text, size_t limit = 300) {
   return text;
 }
 
-std::string Quoted(const std::string& migration) {
-  return migration.empty() ? "<migration>" : migration;
+// What the log said about one Prisma error, beyond its code.
+struct PrismaDetails {
+  std::string migration;
+  std::string host;
+  std::string db_code;   // the database's error code (SQLSTATE)
+  std::string db_error;  // the database's words
+  bool advisory_lock = false;
+
+  std::string Name() const { return migration.empty() ? "<migration>" : migration; }
+  std::string Where() const { return host.empty() ? "" : " at " + host; }
+};
+
+// One Prisma error code: what it means and what to do, from its details.
+struct PrismaCodeRow {
+  std::string_view code;
+  bool (*applies)(const PrismaDetails&);  // null: always; else the row is for this case only
+  std::string doc_url;
+  std::string (*cause)(const PrismaDetails&);
+  std::string (*action)(const PrismaDetails&);
+};
+
+// The codes recognised, first matching row wins. Adding a code is one row
+// here (plus, when Prisma prints details for it, their lines in AddDetail,
+// and when the driver adapter words it without a code, a kAdapterForms row).
+const std::vector<PrismaCodeRow>& PrismaCodes() {
+  static const std::vector<PrismaCodeRow> kRows = {
+      {"P3009", nullptr, kPrismaResolveUrl,
+       [](const PrismaDetails& f) {
+         return "Migration " + f.Name() +
+                " failed in an earlier run, and Prisma applies no new "
+                "migration until it is resolved (P3009).";
+       },
+       [](const PrismaDetails& f) {
+         return "Repair what it left in the database, then run prisma migrate resolve "
+                "--rolled-back \"" +
+                f.Name() + "\" (if undone) or --applied \"" + f.Name() +
+                "\" (if completed by hand), and deploy again.";
+       }},
+      {"P3018", nullptr, kPrismaResolveUrl,
+       [](const PrismaDetails& f) {
+         std::string error = f.db_error.empty() ? "" : ": " + f.db_error;
+         if (!f.db_code.empty()) error += " (SQLSTATE " + f.db_code + ")";
+         return "Migration " + f.Name() + " failed to apply" + error + " (P3018).";
+       },
+       [](const PrismaDetails& f) {
+         return "Fix the migration's SQL (or the data it trips on), then run prisma migrate "
+                "resolve --rolled-back \"" +
+                f.Name() + "\" and deploy again.";
+       }},
+      {"P1001", nullptr, std::string(kPrismaErrorReference) + "p1001",
+       [](const PrismaDetails& f) {
+         return "The task cannot reach the database server" + f.Where() + " (P1001).";
+       },
+       [](const PrismaDetails&) -> std::string {
+         return "Allow the task's security group on the database's port in the database's "
+                "security group, and run the task in subnets that route to the database.";
+       }},
+      {"P1002", [](const PrismaDetails& f) { return f.advisory_lock; }, kAdvisoryLockUrl,
+       [](const PrismaDetails&) -> std::string {
+         return "Another migration holds Prisma's advisory lock, and this one timed out "
+                "waiting for it (P1002).";
+       },
+       [](const PrismaDetails&) -> std::string {
+         return "Let the other prisma migrate run finish (or end the session holding "
+                "pg_advisory_lock(72707369)), then deploy again.";
+       }},
+      {"P1002", nullptr, std::string(kPrismaErrorReference) + "p1002",
+       [](const PrismaDetails& f) {
+         return "The database server" + f.Where() + " was reached but timed out (P1002).";
+       },
+       [](const PrismaDetails&) -> std::string {
+         return "Check the database's load, connection limit and network path, then deploy "
+                "again.";
+       }},
+      {"P1000", nullptr, std::string(kPrismaErrorReference) + "p1000",
+       [](const PrismaDetails& f) {
+         return "The database server" + f.Where() + " refused the credentials (P1000).";
+       },
+       [](const PrismaDetails&) -> std::string {
+         return "Check the user and password in the task's DATABASE_URL (its secret or "
+                "environment).";
+       }},
+      {"P3005", nullptr, kBaselineUrl,
+       [](const PrismaDetails&) -> std::string {
+         return "The database schema is not empty but has no migration history (P3005).";
+       },
+       [](const PrismaDetails&) -> std::string {
+         return "Baseline it: run prisma migrate resolve --applied \"<migration>\" for each "
+                "migration already in the database, then deploy again.";
+       }},
+  };
+  return kRows;
 }
 
-Diagnosis PrismaDiagnosis(const std::string& code, const std::string& migration,
-                          const std::string& host, const std::string& db_code,
-                          const std::string& db_error, bool advisory_lock) {
+bool IsKnownPrismaCode(const std::string& code) {
+  const auto& rows = PrismaCodes();
+  return std::any_of(rows.begin(), rows.end(),
+                     [&](const PrismaCodeRow& row) { return row.code == code; });
+}
+
+Diagnosis PrismaDiagnosis(const std::string& code, const PrismaDetails& details) {
   Diagnosis d;
   d.id = "prisma:" + code;
-  d.migration = migration;
-  d.detail = db_error;
-  std::string where = host.empty() ? "" : " at " + host;
-  std::string name = Quoted(migration);
-  if (code == "P3009") {
-    d.cause = "Migration " + name +
-              " failed in an earlier run, and Prisma applies no new "
-              "migration until it is resolved (P3009).";
-    d.action =
-        "Repair what it left in the database, then run prisma migrate resolve "
-        "--rolled-back \"" +
-        name + "\" (if undone) or --applied \"" + name +
-        "\" (if completed by hand), and deploy again.";
-    d.doc_url = kPrismaResolveUrl;
-  } else if (code == "P3018") {
-    std::string error = db_error.empty() ? "" : ": " + db_error;
-    if (!db_code.empty()) error += " (SQLSTATE " + db_code + ")";
-    d.cause = "Migration " + name + " failed to apply" + error + " (P3018).";
-    d.action =
-        "Fix the migration's SQL (or the data it trips on), then run prisma migrate "
-        "resolve --rolled-back \"" +
-        name + "\" and deploy again.";
-    d.doc_url = kPrismaResolveUrl;
-  } else if (code == "P1001") {
-    d.cause = "The task cannot reach the database server" + where + " (P1001).";
-    d.action =
-        "Allow the task's security group on the database's port in the database's "
-        "security group, and run the task in subnets that route to the database.";
-    d.doc_url = std::string(kPrismaErrorReference) + "p1001";
-  } else if (code == "P1002" && advisory_lock) {
-    d.cause =
-        "Another migration holds Prisma's advisory lock, and this one timed out waiting "
-        "for it (P1002).";
-    d.action =
-        "Let the other prisma migrate run finish (or end the session holding "
-        "pg_advisory_lock(72707369)), then deploy again.";
-    d.doc_url = kAdvisoryLockUrl;
-  } else if (code == "P1002") {
-    d.cause = "The database server" + where + " was reached but timed out (P1002).";
-    d.action = "Check the database's load, connection limit and network path, then deploy again.";
-    d.doc_url = std::string(kPrismaErrorReference) + "p1002";
-  } else if (code == "P1000") {
-    d.cause = "The database server" + where + " refused the credentials (P1000).";
-    d.action =
-        "Check the user and password in the task's DATABASE_URL (its secret or "
-        "environment).";
-    d.doc_url = std::string(kPrismaErrorReference) + "p1000";
-  } else if (code == "P3005") {
-    d.cause = "The database schema is not empty but has no migration history (P3005).";
-    d.action =
-        "Baseline it: run prisma migrate resolve --applied \"<migration>\" for each "
-        "migration already in the database, then deploy again.";
-    d.doc_url = kBaselineUrl;
+  d.migration = details.migration;
+  d.detail = details.db_error;
+  for (const PrismaCodeRow& row : PrismaCodes()) {
+    if (row.code != code || (row.applies && !row.applies(details))) continue;
+    d.cause = row.cause(details);
+    d.action = row.action(details);
+    d.doc_url = row.doc_url;
+    break;
   }
   return d;
 }
 
-Diagnosis CannotPull(const std::string& reason) {
-  Diagnosis d;
-  d.id = "ecs:CannotPullContainerError";
-  d.detail = Shorten(reason);
-  d.doc_url = std::string(kEcsDocs) + "task_cannot_pull_image.html";
-  if (ContainsAny(reason, {"i/o timeout", "deadline exceeded", "dial tcp", "RequestCanceled",
-                           "request canceled", "connection timed out"})) {
-    d.cause = "ECS could not reach the image registry from the task's subnets.";
-    d.action =
-        "Give the subnets a route to ECR: VPC endpoints (ecr.api, ecr.dkr and the S3 "
-        "gateway) or a NAT gateway (or a public IP in a public subnet).";
-  } else if (ContainsAny(reason, {"not found", "manifest unknown", "does not exist"})) {
-    d.cause = "The container image (or its tag) does not exist in the registry.";
-    d.action = "Check the image URI and tag in the task definition, and push the image first.";
-  } else if (ContainsAny(reason,
-                         {"AccessDenied", "403", "not authorized", "no basic auth", "denied"})) {
-    d.cause = "The task's execution role may not pull the image.";
-    d.action =
-        "Grant the execution role ecr:GetAuthorizationToken, ecr:BatchGetImage and "
-        "ecr:GetDownloadUrlForLayer (AmazonECSTaskExecutionRolePolicy).";
-  } else {
-    d.cause = "ECS could not pull the container image.";
-    d.action =
-        "Check the image URI, the execution role's ECR permissions, and the subnets' "
-        "route to the registry (VPC endpoints or NAT).";
-  }
-  return d;
+// A Prisma error as the driver adapter (engine "js") words it: no code, so
+// the line's start (and a phrase it contains) tells which.
+struct AdapterForm {
+  std::string_view starts_with;
+  std::string_view contains;  // "" for any
+  std::string_view code;
+  bool line_is_detail;  // the line itself names the host
+};
+
+constexpr AdapterForm kAdapterForms[] = {
+    {"external connector error", "", "P3018", false},
+    {"Authentication failed against database server", "", "P1000", true},
+    {"Can't reach database server", "", "P1001", true},
+    {"The database server at", "was reached but timed out", "P1002", true},
+};
+
+// One explanation of an ECS stop reason, chosen when the reason contains any
+// of `clues`; the last of a failure's explanations has none (the fallback).
+struct StopCause {
+  std::vector<std::string_view> clues;
+  std::string_view cause;
+  std::string_view action;
+};
+
+// One ECS failure: the error's name in a stop reason, its documentation page
+// and its explanations, most specific first.
+struct EcsFailure {
+  std::string_view error;
+  std::string_view doc_page;
+  std::vector<StopCause> causes;
+};
+
+const std::vector<EcsFailure>& EcsFailures() {
+  static const std::vector<EcsFailure> kFailures = {
+      {"CannotPullContainerError",
+       "task_cannot_pull_image.html",
+       {{{"i/o timeout", "deadline exceeded", "dial tcp", "RequestCanceled", "request canceled",
+          "connection timed out"},
+         "ECS could not reach the image registry from the task's subnets.",
+         "Give the subnets a route to ECR: VPC endpoints (ecr.api, ecr.dkr and the S3 "
+         "gateway) or a NAT gateway (or a public IP in a public subnet)."},
+        {{"not found", "manifest unknown", "does not exist"},
+         "The container image (or its tag) does not exist in the registry.",
+         "Check the image URI and tag in the task definition, and push the image first."},
+        {{"AccessDenied", "403", "not authorized", "no basic auth", "denied"},
+         "The task's execution role may not pull the image.",
+         "Grant the execution role ecr:GetAuthorizationToken, ecr:BatchGetImage and "
+         "ecr:GetDownloadUrlForLayer (AmazonECSTaskExecutionRolePolicy)."},
+        {{},
+         "ECS could not pull the container image.",
+         "Check the image URI, the execution role's ECR permissions, and the subnets' "
+         "route to the registry (VPC endpoints or NAT)."}}},
+      {"ResourceInitializationError",
+       "resource-initialization-error.html",
+       {{{"AccessDenied", "not authorized"},
+         "The task's execution role may not read its secrets, registry auth or log group.",
+         "Grant the execution role the secretsmanager:GetSecretValue, ssm:GetParameters, "
+         "ecr and logs permissions the task definition needs."},
+        {{"log group does not exist", "ResourceNotFoundException"},
+         "The task definition's awslogs log group does not exist.",
+         "Create the log group, or set awslogs-create-group to true (the execution role "
+         "then needs logs:CreateLogGroup)."},
+        {{"i/o timeout", "deadline exceeded", "dial tcp", "RequestCanceled", "request canceled",
+          "send request failed"},
+         "The task could not reach Secrets Manager, SSM, ECR or CloudWatch Logs from its "
+         "subnets before starting.",
+         "Add VPC endpoints for them (secretsmanager, ssm, ecr.api, ecr.dkr, logs, S3 "
+         "gateway) or a NAT gateway to the subnets' route table."},
+        {{},
+         "ECS could not prepare the task's secrets, registry auth or log stream.",
+         "Check that the subnets reach Secrets Manager, ECR and CloudWatch Logs (VPC "
+         "endpoints or NAT) and the execution role's permissions."}}},
+      {"OutOfMemoryError",
+       "out-of-memory.html",
+       {{{},
+         "A container used more memory than the task allows and was killed.",
+         "Raise the memory of the task (and of the container) in the task definition."}}},
+  };
+  return kFailures;
 }
 
-Diagnosis ResourceInitialization(const std::string& reason) {
+Diagnosis ExplainStop(const EcsFailure& failure, const std::string& reason) {
   Diagnosis d;
-  d.id = "ecs:ResourceInitializationError";
+  d.id = "ecs:" + std::string(failure.error);
   d.detail = Shorten(reason);
-  d.doc_url = std::string(kEcsDocs) + "resource-initialization-error.html";
-  bool timeout =
-      ContainsAny(reason, {"i/o timeout", "deadline exceeded", "dial tcp", "RequestCanceled",
-                           "request canceled", "send request failed"});
-  if (ContainsAny(reason, {"AccessDenied", "not authorized"})) {
-    d.cause = "The task's execution role may not read its secrets, registry auth or log group.";
-    d.action =
-        "Grant the execution role the secretsmanager:GetSecretValue, ssm:GetParameters, "
-        "ecr and logs permissions the task definition needs.";
-  } else if (ContainsAny(reason, {"log group does not exist", "ResourceNotFoundException"})) {
-    d.cause = "The task definition's awslogs log group does not exist.";
-    d.action =
-        "Create the log group, or set awslogs-create-group to true (the execution role "
-        "then needs logs:CreateLogGroup).";
-  } else if (timeout) {
-    d.cause =
-        "The task could not reach Secrets Manager, SSM, ECR or CloudWatch Logs from its "
-        "subnets before starting.";
-    d.action =
-        "Add VPC endpoints for them (secretsmanager, ssm, ecr.api, ecr.dkr, logs, S3 "
-        "gateway) or a NAT gateway to the subnets' route table.";
-  } else {
-    d.cause = "ECS could not prepare the task's secrets, registry auth or log stream.";
-    d.action =
-        "Check that the subnets reach Secrets Manager, ECR and CloudWatch Logs (VPC "
-        "endpoints or NAT) and the execution role's permissions.";
+  d.doc_url = std::string(kEcsDocs) + std::string(failure.doc_page);
+  for (const StopCause& cause : failure.causes) {
+    if (!cause.clues.empty() && !ContainsAny(reason, cause.clues)) continue;
+    d.cause = cause.cause;
+    d.action = cause.action;
+    break;
   }
-  return d;
-}
-
-Diagnosis OutOfMemory(const std::string& reason) {
-  Diagnosis d;
-  d.id = "ecs:OutOfMemoryError";
-  d.detail = Shorten(reason);
-  d.doc_url = std::string(kEcsDocs) + "out-of-memory.html";
-  d.cause = "A container used more memory than the task allows and was killed.";
-  d.action = "Raise the memory of the task (and of the container) in the task definition.";
   return d;
 }
 
@@ -274,24 +340,10 @@ void PrismaLogDiagnoser::AddLine(std::string_view plain_line) {
       if (!rest.empty()) AddDetail(rest);
       return;
     }
-    // The driver adapter's words (Prisma with engine "js"), which carry no code.
-    if (StartsWith(rest, "external connector error")) {
-      Start("P3018", true);
-      return;
-    }
-    if (StartsWith(rest, "Authentication failed against database server")) {
-      Start("P1000", true);
-      AddDetail(rest);
-      return;
-    }
-    if (StartsWith(rest, "Can't reach database server")) {
-      Start("P1001", true);
-      AddDetail(rest);
-      return;
-    }
-    if (StartsWith(rest, "The database server at") && Contains(rest, "was reached but timed out")) {
-      Start("P1002", true);
-      AddDetail(rest);
+    for (const AdapterForm& form : kAdapterForms) {
+      if (!StartsWith(rest, form.starts_with) || !Contains(rest, form.contains)) continue;
+      Start(std::string(form.code), true);
+      if (form.line_is_detail) AddDetail(rest);
       return;
     }
   }
@@ -335,8 +387,8 @@ void PrismaLogDiagnoser::AddDetail(std::string_view trimmed) {
 
 Diagnosis PrismaLogDiagnoser::Result() const {
   if (code_.empty()) return {};
-  return PrismaDiagnosis(code_, migration_, host_, database_error_code_, database_error_,
-                         advisory_lock_);
+  return PrismaDiagnosis(
+      code_, {migration_, host_, database_error_code_, database_error_, advisory_lock_});
 }
 
 Diagnosis DiagnoseStoppedTask(const nlohmann::json& task) {
@@ -354,9 +406,9 @@ Diagnosis DiagnoseStoppedTask(const nlohmann::json& task) {
   }
   reasons.push_back(text(task, "stoppedReason"));
   for (const auto& reason : reasons) {
-    if (Contains(reason, "CannotPullContainerError")) return CannotPull(reason);
-    if (Contains(reason, "ResourceInitializationError")) return ResourceInitialization(reason);
-    if (Contains(reason, "OutOfMemoryError")) return OutOfMemory(reason);
+    for (const EcsFailure& failure : EcsFailures()) {
+      if (Contains(reason, failure.error)) return ExplainStop(failure, reason);
+    }
   }
   return {};
 }

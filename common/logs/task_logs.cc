@@ -11,6 +11,7 @@
 #include "common/base/rate_limiter.h"
 #include "common/base/signals.h"
 #include "common/github/cli.h"
+#include "common/net/backoff.h"
 
 namespace ecsmig {
 namespace {

@@ -23,6 +23,7 @@
 #include "common/base/random.h"
 #include "common/github/cli.h"
 #include "common/github/github.h"
+#include "common/testing/memory_filesystem.h"
 
 namespace ecsmig {
 
@@ -100,21 +101,6 @@ class FakeAws : public AwsJsonService {
   std::map<std::string, std::deque<Handler>> queued_;
   std::map<std::string, Handler> fallback_;
   std::vector<Request> requests_;
-};
-
-// A FileSystem in memory, for tools' outputs and step summaries.
-class MemoryFileSystem : public FileSystem {
- public:
-  std::string ReadFile(const std::string& path) override {
-    auto it = files.find(path);
-    if (it == files.end()) throw Error("no such file: " + path);
-    return it->second;
-  }
-  void AppendFile(const std::string& path, const std::string& data) override {
-    files[path] += data;
-  }
-  bool Exists(const std::string& path) override { return files.count(path) > 0; }
-  std::map<std::string, std::string> files;
 };
 
 // Runs a tool through the same argv path as its binary, with every side

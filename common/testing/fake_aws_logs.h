@@ -27,6 +27,7 @@
 #include "common/base/random.h"
 #include "common/github/cli.h"
 #include "common/logs/log_stream_reader.h"
+#include "common/testing/memory_filesystem.h"
 
 namespace ecsmig {
 
@@ -184,21 +185,6 @@ class FakeAwsClient : public AwsJsonService {
   std::map<std::string, Handler>& ecs_;
   std::string region_;
   std::vector<std::string>& log_;
-};
-
-// Files in memory, so tests see exactly what a tool appended.
-class MemoryFileSystem : public FileSystem {
- public:
-  std::string ReadFile(const std::string& path) override {
-    auto it = files.find(path);
-    if (it == files.end()) throw Error(path + ": No such file or directory");
-    return it->second;
-  }
-  void AppendFile(const std::string& path, const std::string& data) override {
-    files[path] += data;
-  }
-  bool Exists(const std::string& path) override { return files.count(path) > 0; }
-  std::map<std::string, std::string> files;
 };
 
 // Every side effect of a tool run, faked: environment, clock, files, random,
