@@ -114,13 +114,15 @@ HttpOptions ResolveHttpOptions(const Environment& env) {
   return options;
 }
 
-std::chrono::milliseconds Retrier::Backoff(int retry) {
-  return FullJitterBackoff(retry, options_.base_delay, options_.max_backoff, random_);
+std::chrono::milliseconds Retrier::Backoff(int retry, RetryReason reason) {
+  std::chrono::milliseconds base =
+      reason == RetryReason::kThrottling ? options_.throttling_base_delay : options_.base_delay;
+  return FullJitterBackoff(retry, base, options_.max_backoff, random_);
 }
 
 std::optional<std::chrono::milliseconds> Retrier::NextDelay(RetryReason reason) {
   if (reason == RetryReason::kNone) return std::nullopt;
-  std::chrono::milliseconds delay = Backoff(attempt_);
+  std::chrono::milliseconds delay = Backoff(attempt_, reason);
   if (options_.deadline) {
     if (clock_.Monotonic() + delay >= *options_.deadline) return std::nullopt;
   } else {

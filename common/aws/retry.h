@@ -52,7 +52,11 @@ class RetryQuota {
 
 struct RetryOptions {
   int max_attempts = 3;  // attempts in all, the first included
-  std::chrono::milliseconds base_delay{100};
+  // The SDKs' standard mode (botocore's retries/standard.py): a throttled call
+  // waits on a 1 s scale, any other retryable failure on a 50 ms one. Retrying
+  // a throttled ECS call after ~100 ms mostly meets the same empty bucket.
+  std::chrono::milliseconds throttling_base_delay{1000};
+  std::chrono::milliseconds base_delay{50};
   std::chrono::milliseconds max_backoff{20000};
   // Deadline mode (e.g. fetch-logs: "never a failure while the deadline
   // allows"): retryable failures are retried with no attempt limit and without
@@ -94,8 +98,9 @@ class Retrier {
 
   // 1-based number of the attempt being made.
   int attempt() const { return attempt_; }
-  // FullJitterBackoff: uniform in [0, min(max_backoff, base * 2^(retry-1))].
-  std::chrono::milliseconds Backoff(int retry);
+  // FullJitterBackoff: uniform in [0, min(max_backoff, base * 2^(retry-1))],
+  // base by `reason` (throttling_base_delay for kThrottling, else base_delay).
+  std::chrono::milliseconds Backoff(int retry, RetryReason reason);
 
  private:
   const RetryOptions options_;

@@ -118,23 +118,37 @@ TEST_F(RetrierTest, NonRetryableGivesUpAtOnceAndTakesNoQuota) {
   EXPECT_EQ(quota_.available(), RetryQuota::kCapacity);
 }
 
+// The ceiling of each retry's delay, and that jitter spreads over all of it.
+void ExpectFullJitter(Retrier& retrier, RetryReason reason, int64_t base_ms) {
+  for (int retry = 1; retry <= 20; ++retry) {
+    int64_t ceiling = std::min<int64_t>(20000, base_ms << std::min(retry - 1, 30));
+    int64_t max_seen = 0;
+    for (int sample = 0; sample < 200; ++sample) {
+      int64_t delay = retrier.Backoff(retry, reason).count();
+      EXPECT_GE(delay, 0);
+      EXPECT_LE(delay, ceiling) << "retry " << retry;
+      max_seen = std::max(max_seen, delay);
+    }
+    EXPECT_GT(max_seen, ceiling / 2) << "retry " << retry;
+  }
+}
+
 TEST_F(RetrierTest, BackoffIsFullJitterWithinExponentialBoundsAndCap) {
   RetryOptions options;
   options.base_delay = milliseconds(100);
   options.max_backoff = milliseconds(20000);
   Retrier retrier(options, quota_, clock_, random_);
-  for (int retry = 1; retry <= 20; ++retry) {
-    int64_t ceiling = std::min<int64_t>(20000, 100LL << std::min(retry - 1, 30));
-    int64_t max_seen = 0;
-    for (int sample = 0; sample < 200; ++sample) {
-      int64_t delay = retrier.Backoff(retry).count();
-      EXPECT_GE(delay, 0);
-      EXPECT_LE(delay, ceiling) << "retry " << retry;
-      max_seen = std::max(max_seen, delay);
-    }
-    // Jitter spreads over the whole range, not a constant.
-    EXPECT_GT(max_seen, ceiling / 2) << "retry " << retry;
-  }
+  ExpectFullJitter(retrier, RetryReason::kTransient, 100);
+}
+
+// botocore's standard mode: throttling backs off on a 1 s scale, everything
+// else on 50 ms (retries/standard.py, ExponentialBackoff's base scales).
+TEST_F(RetrierTest, ThrottlingBacksOffOnASecondScaleOtherFailuresOnFiftyMilliseconds) {
+  Retrier retrier(RetryOptions{}, quota_, clock_, random_);
+  ExpectFullJitter(retrier, RetryReason::kThrottling, 1000);
+  ExpectFullJitter(retrier, RetryReason::kTransient, 50);
+  ExpectFullJitter(retrier, RetryReason::kTimeout, 50);
+  ExpectFullJitter(retrier, RetryReason::kMalformedResponse, 50);
 }
 
 TEST_F(RetrierTest, BackoffAndContinueSleepsOnTheClock) {
@@ -149,7 +163,7 @@ TEST_F(RetrierTest, BackoffAndContinueSleepsOnTheClock) {
   }
   EXPECT_EQ(retrier.attempt(), 5);
   EXPECT_EQ(clock_.total_slept(), expected);
-  EXPECT_LE(clock_.total_slept(), milliseconds(100 + 200 + 400 + 800));
+  EXPECT_LE(clock_.total_slept(), milliseconds(1000 + 2000 + 4000 + 8000));
 }
 
 TEST_F(RetrierTest, QuotaChargesFiveOrTenAndRefundsOnSuccess) {

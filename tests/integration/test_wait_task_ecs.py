@@ -216,7 +216,9 @@ class WaitTaskEcsTest(service_task.ServiceTaskTestCase):
         env = self.aws.env(AWS_MAX_ATTEMPTS="2")
         proc = self.start_wait(arn, ["--stop-on-cancel"], env)
         self.aws.set_faults(throttle=1.0, operations=["ecs:DescribeTasks"], seed=3)
-        r = proc.wait(timeout=60)
+        # Ten attempts backing off on the SDKs' 1 s throttling scale (capped at
+        # 20 s): about a minute on average, two at the most.
+        r = proc.wait(timeout=240)
         self.aws.clear_faults()
         self.assertEqual(r.returncode, 1, r)
         self.assertEqual(r.outputs["result"], "unknown")
