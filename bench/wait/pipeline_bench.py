@@ -55,17 +55,19 @@ def _wait_for_tasks(aws, started_by, timeout=180):
         time.sleep(0.1)
 
 
-def run(aws, seeded, bin_dir, node_dir, env, lifetimes, rng, scale=1.0, log_lines=200):
-    """One pipeline per tool for each lifetime; returns per-tool figures."""
+def run(aws, seeded, bin_dir, node_dir, env, lifetimes, rng, scale=1.0, log_lines=200,
+        variants=PIPELINES):
+    """One pipeline per tool (variants: a subset of PIPELINES) for each
+    lifetime; returns per-tool figures."""
     lines = [f"prisma:info migration line {i:04d}" for i in range(log_lines)]
     runs = []
     for index, lifetime in enumerate(lifetimes):
         script = wait_bench.task_script("fargate", lifetime, rng, scale)
-        for _ in PIPELINES:
+        for _ in variants:
             aws.script_next_task(**script, log_lines={CONTAINER: lines})
         group_started = time.time()
         group = {}
-        for variant in PIPELINES:
+        for variant in variants:
             started_by = f"bench-{index}-{variant}"
             group[started_by] = wait_bench.spawn(
                 _argv(variant, bin_dir, node_dir, seeded, started_by), env,
@@ -87,7 +89,7 @@ def run(aws, seeded, bin_dir, node_dir, env, lifetimes, rng, scale=1.0, log_line
         entry["calls"] = wait_bench.describe_calls(log, entry["arn"])
 
     result = {"tasks": len(lifetimes), "log_lines": log_lines, "pipelines": {}}
-    for variant in PIPELINES:
+    for variant in variants:
         mine = [e for e in runs if e["name"] == variant]
         wall = wait_bench.spread(e["wall"] for e in mine)
         after = wait_bench.spread(e["after_exit"] for e in mine)

@@ -107,9 +107,9 @@ def spread(values):
 
 
 def run(aws, seeded, bin_dir, env, tasks, lifetime_min, lifetime_max, rng, node_dir=None,
-        timeline="orderly", scale=1.0, lifetimes=None):
+        timeline="orderly", scale=1.0, lifetimes=None, waiters=WAITERS):
     """lifetimes: the RUNNING seconds of each group (default: tasks drawn
-    from [lifetime_min, lifetime_max])."""
+    from [lifetime_min, lifetime_max]); waiters: a subset of WAITERS."""
     node_dir = node_dir or os.path.join(os.path.dirname(env.get("NODE_PATH", "")))
     ecs = aws.proxy_client("ecs")
     cluster = seeded["cluster"]
@@ -121,7 +121,7 @@ def run(aws, seeded, bin_dir, env, tasks, lifetime_min, lifetime_max, rng, node_
 
     for index, lifetime in enumerate(lifetimes):
         script = task_script(timeline, lifetime, rng, scale)  # the same for the whole group
-        for waiter in WAITERS:
+        for waiter in waiters:
             aws.script_next_task(**script)
             answer = ecs.run_task(
                 cluster=cluster, taskDefinition=seeded["task_definition_arn"],
@@ -147,7 +147,7 @@ def run(aws, seeded, bin_dir, env, tasks, lifetime_min, lifetime_max, rng, node_
     result = {"tasks": len(lifetimes), "lifetime_min": lifetime_min,
               "lifetime_max": lifetime_max, "timeline": timeline, "scale": scale,
               "waiters": {}}
-    for waiter in WAITERS:
+    for waiter in waiters:
         mine = [e for e in runs if e["name"] == waiter]
         delays = spread(e["delay"] for e in mine)
         calls = [e["calls"] for e in mine]
