@@ -60,13 +60,15 @@ def fargate_section(add, result):
         f"DEPROVISIONING 22–28 s before STOPPED{scaled}. The migration's result is known at "
         "the container's exit (`executionStoppedAt`); every figure below counts from there.")
     add("")
-    add(f"- **Wait step** ({wait['tasks']} tasks per tool, each lifetime's three started "
-        "together (one per tool), 2 s after the previous lifetime's, waited on concurrently): `wait-task` vs "
-        "`aws ecs wait tasks-stopped` (`bench/peers/steps.sh wait`) vs the SDK's "
-        "`waitUntilTasksStopped` (`bench/node/step.mjs wait`). Exit = the waiter process's "
-        "exit; calls = DescribeTasks requests for that task at the proxy.")
-    add(f"- **Pipeline** run → wait → logs ({pipes['tasks']} per tool, started the same way, "
-        "each starting its own task; the task logs "
+    add(f"- **Wait step** ({wait['tasks']} tasks per tool; each lifetime's tasks, one per "
+        "tool, started together, 2 s after the previous lifetime's, and waited on "
+        "concurrently): `wait-task` vs `aws ecs wait tasks-stopped` (`bench/peers/steps.sh "
+        "wait`) vs the SDK's `waitUntilTasksStopped` (`bench/node/step.mjs wait`). "
+        "Exit = the waiter process's exit; calls = DescribeTasks requests for that task at "
+        "the proxy.")
+    add(f"- **Pipeline** run → wait → logs ({pipes['tasks']} per tool; each lifetime's "
+        f"pipelines, one per tool, started together, {pipes.get('stagger', 2):g} s after the "
+        "previous lifetime's, each starting its own task; the task logs "
         f"{pipes['log_lines']} lines, checked in each pipeline's output): "
         "`bench/pipeline/ecsmig_task.sh` (`run-migration-task`, `wait-task`, `fetch-logs "
         "--task`) vs `bench/peers/task_pipeline.sh` (`run-task`, `aws ecs wait "
@@ -100,9 +102,10 @@ def fargate_section(add, result):
         ("Fargate timeline: wait-task exits at most 7 s after the container's exit",
          f"{ours['delay_max']:.2f} s", ours["delay_max"] <= 7.0)]
     if cli:
-        targets.append(("Fargate timeline: no more DescribeTasks than `aws ecs wait tasks-stopped`",
-                        f"{ours['calls_total']} vs {cli['calls_total']} in total",
-                        ours["calls_total"] <= cli["calls_total"]))
+        targets.append((
+            "Fargate timeline: no more DescribeTasks than `aws ecs wait tasks-stopped`",
+            f"{ours['calls_total']} vs {cli['calls_total']} in total",
+            ours["calls_total"] <= cli["calls_total"]))
     return targets
 
 

@@ -68,6 +68,8 @@ def main():
     parser.add_argument("--scale", type=float, default=1.0,
                         help="shrinks PROVISIONING, PENDING and the stop sequence")
     parser.add_argument("--log-lines", type=int, default=200)
+    parser.add_argument("--pipeline-stagger", type=float, default=10.0,
+                        help="seconds between two lifetimes' pipelines")
     parser.add_argument("--seed", type=int, default=14)
     parser.add_argument("--json", help="also write the raw result here")
     parser.add_argument("--tools", default=",".join(wait_bench.WAITERS),
@@ -97,7 +99,8 @@ def main():
               file=sys.stderr, flush=True)
         result["pipeline"] = pipeline_bench.run(
             aws, seeded, bin_dir, node_dir, env, lifetimes, random.Random(args.seed + 2),
-            scale=args.scale, log_lines=args.log_lines, variants=tools)
+            scale=args.scale, log_lines=args.log_lines, variants=tools,
+            stagger=args.pipeline_stagger)
         stats = aws.stats()
         result["model_violations"] = len(stats.get("model_violations", []))
         result["signature_failures"] = stats.get("signature_failures")
