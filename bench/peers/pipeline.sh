@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The whole pipeline as the seed guides glue it with bash and the aws CLI:
 # git diff to decide, describe-services --query for the task definition,
-# subnets and security groups (seed 000, 004), run-task with the shorthand
-# network configuration, `aws ecs wait tasks-stopped`, describe-tasks --query
-# for the exit code, then the task's log stream page by page.
+# subnets and security groups (seed 000, 004), then run -> wait -> logs
+# (task_pipeline.sh: run-task with the shorthand network configuration,
+# `aws ecs wait tasks-stopped`, describe-tasks --query for the exit code, the
+# task's log stream page by page).
 #   pipeline.sh REPO BASE HEAD CLUSTER SERVICE CONTAINER LOG_GROUP STREAM_PREFIX
 set -euo pipefail
 repo="$1" base="$2" head="$3" cluster="$4" service="$5" container="$6" group="$7" prefix="$8"
@@ -22,14 +23,5 @@ subnets=$(aws_ecs describe-services --cluster "$cluster" --services "$service" \
   --query 'services[0].networkConfiguration.awsvpcConfiguration.subnets' --output text)
 security_groups=$(aws_ecs describe-services --cluster "$cluster" --services "$service" \
   --query 'services[0].networkConfiguration.awsvpcConfiguration.securityGroups' --output text)
-task_arn=$(aws_ecs run-task --cluster "$cluster" --launch-type FARGATE \
-  --task-definition "$task_definition" \
-  --network-configuration "awsvpcConfiguration={subnets=[${subnets//$'\t'/,}],securityGroups=[${security_groups//$'\t'/,}],assignPublicIp=DISABLED}" \
-  --overrides "{\"containerOverrides\":[{\"name\":\"$container\",\"command\":[\"npx\",\"prisma\",\"migrate\",\"deploy\"]}]}" \
-  --query 'tasks[0].taskArn' --output text)
-aws_ecs wait tasks-stopped --cluster "$cluster" --tasks "$task_arn"
-exit_code=$(aws_ecs describe-tasks --cluster "$cluster" --tasks "$task_arn" \
-  --query 'tasks[0].containers[0].exitCode' --output text)
-"$here/steps.sh" logs "$group" "$prefix/$container/${task_arn##*/}"
-echo "exit code $exit_code"
-[ "$exit_code" = "0" ]
+"$here/task_pipeline.sh" "$cluster" "$task_definition" "$container" \
+  "${subnets//$'\t'/,}" "${security_groups//$'\t'/,}" "$group" "$prefix"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes bench/RESULTS.md (and the per-step plot) from one bench/run's
-results directory: machine.txt, steps.json, micro.json, and when the full run
-made them detect.txt, logs.json, aws_call.txt.
+results directory: machine.txt, steps.json, micro.json, fargate.json, lint.md,
+and when the full run made them detect.txt, logs.json, aws_call.txt.
 
   report.py RESULTS_DIR RESULTS_MD PLOT_PNG
 """
@@ -15,6 +15,9 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BENCH = os.path.dirname(HERE)
+sys.path.insert(0, os.path.join(BENCH, "wait"))
+
+import fargate  # noqa: E402  (bench/wait/fargate.py: its table)
 VARIANTS = ("ecsmig", "curl", "node-sdk", "aws-cli")
 STEP_WORK = {
     "resolve": "DescribeServices of the service (network configuration)",
@@ -43,6 +46,69 @@ def verdict(ok):
     return "**met**" if ok else "**missed**"
 
 
+def fargate_section(add, result):
+    """The Fargate-timeline section (bench/wait/fargate.py); returns its targets."""
+    wait, pipes = result["wait"], result["pipeline"]
+    scale = result.get("scale", 1.0)
+    scaled = "" if scale == 1.0 else f" (every duration but MISSING and RUNNING × {scale:g})"
+    add("## On a Fargate-like timeline: the wait step and the whole pipeline (#14)")
+    add("")
+    add("`bench/wait/fargate.py`, against the local AWS with its `fargate` timing. Every task: "
+        "`MISSING` for 1 s after RunTask, PROVISIONING 2–4 s, PENDING 3–6 s, RUNNING for a "
+        f"random {wait['lifetime_min']:g}–{wait['lifetime_max']:g} s (seeded: the same "
+        "lifetimes for every tool and both parts), then DEACTIVATING 2 s, STOPPING 3 s, "
+        f"DEPROVISIONING 22–28 s before STOPPED{scaled}. The migration's result is known at "
+        "the container's exit (`executionStoppedAt`); every figure below counts from there.")
+    add("")
+    add(f"- **Wait step** ({wait['tasks']} tasks per tool; each lifetime's tasks, one per "
+        "tool, started together, 2 s after the previous lifetime's, and waited on "
+        "concurrently): `wait-task` vs `aws ecs wait tasks-stopped` (`bench/peers/steps.sh "
+        "wait`) vs the SDK's `waitUntilTasksStopped` (`bench/node/step.mjs wait`). "
+        "Exit = the waiter process's exit; calls = DescribeTasks requests for that task at "
+        "the proxy.")
+    add(f"- **Pipeline** run → wait → logs ({pipes['tasks']} per tool; each lifetime's "
+        f"pipelines, one per tool, started together, {pipes.get('stagger', 2):g} s after the "
+        "previous lifetime's, each starting its own task; the task logs "
+        f"{pipes['log_lines']} lines, checked in each pipeline's output): "
+        "`bench/pipeline/ecsmig_task.sh` (`run-migration-task`, `wait-task`, `fetch-logs "
+        "--task`) vs `bench/peers/task_pipeline.sh` (`run-task`, `aws ecs wait "
+        "tasks-stopped`, `describe-tasks --query` for the exit code, a `get-log-events` loop) "
+        "vs `bench/node/step.mjs pipeline` (one process: RunTask, waitUntilTasksStopped, "
+        "DescribeTasks, GetLogEvents). Wall = process start to exit, RunTask included.")
+    add("")
+    add(fargate.table(result))
+    add("")
+    add("<details><summary>Per task</summary>")
+    add("")
+    add("| tool | RUNNING s | wait: exit after the container's exit s | calls | "
+        "pipeline wall s | pipeline exit after the container's exit s | calls |")
+    add("|---|---:|---:|---:|---:|---:|---:|")
+    for name, w in wait["waiters"].items():
+        for t, p in zip(w["per_task"], pipes["pipelines"][name]["per_task"]):
+            add(f"| {name} | {t['lifetime']} | {t['delay']} | {t['calls']} | {p['wall']} | "
+                f"{p['after_exit']} | {p['calls']} |")
+    add("")
+    add("</details>")
+    add("")
+    if scale != 1.0:
+        add("The timeline is scaled down, so the issue's targets (on the full timeline) are "
+            "not judged here; the waiters that wait for STOPPED gain the most from it.")
+        add("")
+        return []
+    ours, cli = wait["waiters"]["ecsmig"], wait["waiters"].get("aws-cli")
+    targets = [
+        ("Fargate timeline: wait-task exits p50 ≤ 3.5 s after the container's exit",
+         f"{ours['delay_p50']:.2f} s", ours["delay_p50"] <= 3.5),
+        ("Fargate timeline: wait-task exits at most 7 s after the container's exit",
+         f"{ours['delay_max']:.2f} s", ours["delay_max"] <= 7.0)]
+    if cli:
+        targets.append((
+            "Fargate timeline: no more DescribeTasks than `aws ecs wait tasks-stopped`",
+            f"{ours['calls_total']} vs {cli['calls_total']} in total",
+            ours["calls_total"] <= cli["calls_total"]))
+    return targets
+
+
 def main():
     results_dir, out_md, out_png = sys.argv[1:4]
     machine = dict(line.split("=", 1) for line in load(
@@ -53,6 +119,7 @@ def main():
     logs = load(os.path.join(results_dir, "logs.json"))
     aws_call = load(os.path.join(results_dir, "aws_call.txt"))
     lint = load(os.path.join(results_dir, "lint.md"))
+    on_fargate = load(os.path.join(results_dir, "fargate.json"))
     quick = machine.get("quick") == "1"
     events = steps.get("events", 0)
 
@@ -209,6 +276,9 @@ def main():
         add("")
         add("</details>")
         add("")
+
+    if on_fargate:
+        targets.extend(fargate_section(add, on_fargate))
 
     if logs:
         add(f"## Logs: {logs['events']:,} events (`bench/logs/run.sh`)")
