@@ -56,13 +56,10 @@ const char* const kInfraContainerReasons[] = {
     "ContainerRuntimeError",      "ContainerRuntimeTimeoutError", "InternalError",
 };
 
-// Stop codes that mean the task was ended by the platform, not by its command.
-const char* const kInfraStopCodes[] = {
-    "TaskFailedToStart",
-    "SpotInterruption",
-    "TerminationNotice",
-    "ServiceSchedulerInitiated",
-};
+// The stop code that means the platform could not start the task. The
+// platform's other stops (SpotInterruption, TerminationNotice) are stops from
+// outside: OutsideStopper.
+constexpr char kFailedToStartStopCode[] = "TaskFailedToStart";
 
 bool IsInfraReason(const std::string& reason) {
   for (const char* known : kInfraContainerReasons) {
@@ -462,6 +459,8 @@ const char* TaskResultName(TaskResult result) {
       return "failed";
     case TaskResult::kInfraFailure:
       return "infra-failure";
+    case TaskResult::kStoppedFromOutside:
+      return "stopped";
   }
   return "failed";
 }
@@ -545,10 +544,7 @@ InfraContainerReason FindInfraContainerReason(const StoppedContainers& container
 
 // The task failed to start, or the platform ended it (by its stop code or reason).
 bool IsInfraStop(const std::string& stop_code, const std::string& stopped_reason) {
-  for (const char* code : kInfraStopCodes) {
-    if (stop_code == code) return true;
-  }
-  return IsInfraReason(stopped_reason);
+  return stop_code == kFailedToStartStopCode || IsInfraReason(stopped_reason);
 }
 
 void SetInfraFailure(const StoppedContainers& containers, const InfraContainerReason& infra,
@@ -617,7 +613,53 @@ void SetSuccess(const StoppedContainers& containers, TaskOutcome& out) {
                                          : "every essential container exited with code 0";
 }
 
+// The deciding container whose exit code a stop from outside reports: the
+// first that exited non-zero, else the first that exited at all; nullptr when
+// none has an exit code.
+const json* ReportedContainer(const StoppedContainers& containers) {
+  const json* reported = nullptr;
+  for (const auto& name : containers.deciding) {
+    const json* c = containers.Find(name);
+    std::optional<int> code = c ? ContainerExitCode(*c) : std::nullopt;
+    if (!code) continue;
+    if (*code != 0) return c;
+    if (!reported) reported = c;
+  }
+  return reported;
+}
+
+// Whatever the containers said (a reason stays), the result is
+// kStoppedFromOutside, exit 125: the command did not finish on its own.
+void SetStoppedFromOutside(const StoppedContainers& containers, const std::string& stopper,
+                           TaskOutcome& out) {
+  out.result = TaskResult::kStoppedFromOutside;
+  out.exit_code = kExitInfra;
+  out.stopped_by = stopper;
+  out.container_exit_code.reset();
+  if (const json* c = ReportedContainer(containers)) {
+    out.container = JsonString(*c, "name");
+    out.container_exit_code = ContainerExitCode(*c);
+  }
+  out.explanation =
+      "the task was stopped from outside by " + stopper + " (stopCode " + out.stop_code +
+      "): " + (out.stopped_reason.empty() ? "(no reason given)" : out.stopped_reason) +
+      (out.container_exit_code
+           ? "; the container then exited with code " + std::to_string(*out.container_exit_code)
+           : "");
+}
+
 }  // namespace
+
+std::string OutsideStopper(const std::string& stop_code) {
+  if (stop_code == "UserInitiated") return "a person or program calling StopTask";
+  if (stop_code == "ServiceSchedulerInitiated") return "the ECS service scheduler";
+  if (stop_code == "SpotInterruption")
+    return "a Fargate Spot interruption (AWS took the capacity back)";
+  if (stop_code == "TerminationNotice")
+    return "AWS (a termination notice: maintenance or retirement of the underlying "
+           "infrastructure, or a Fargate Spot task's two-minute warning)";
+  return "";
+}
 
 TaskOutcome ClassifyStoppedTask(const json& task, const std::vector<std::string>& essential,
                                 const std::string& container) {
@@ -632,6 +674,10 @@ TaskOutcome ClassifyStoppedTask(const json& task, const std::vector<std::string>
   } else if (!SetFirstContainerFailure(containers, out)) {
     SetSuccess(containers, out);
   }
+  // A stop from outside keeps what the containers said (a reason, an exit
+  // code) but is never success: the command did not finish on its own.
+  const std::string stopper = OutsideStopper(out.stop_code);
+  if (!stopper.empty()) SetStoppedFromOutside(containers, stopper, out);
   return out;
 }
 
