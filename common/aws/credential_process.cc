@@ -162,22 +162,19 @@ Credentials ParseCredentialProcessOutput(std::string_view output, const std::str
   return credentials;
 }
 
-std::string RunCredentialProcess(const std::string& command,
-                                 const CredentialProcessLimits& limits) {
-  int pipe_fds[2];
-  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
-    throw Error(std::string("credential_process: cannot create a pipe: ") + std::strerror(errno));
-  }
-  FileDescriptor read_end(pipe_fds[0]);
-  FileDescriptor write_end(pipe_fds[1]);
+namespace {
 
+// Starts `/bin/sh -c command` in its own process group (so a timeout kills
+// the shell and whatever it started), stdin from /dev/null, stdout to
+// `stdout_fd`, with default dispositions for the signals we handle and no
+// signal blocked. On failure, throws Error.
+pid_t SpawnShell(const std::string& command, int stdout_fd) {
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, write_end.get(), STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, stdout_fd, STDOUT_FILENO);
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
-  // Its own process group, so a timeout kills the shell and whatever it started.
   posix_spawnattr_setpgroup(&attributes, 0);
   sigset_t default_signals;
   sigemptyset(&default_signals);
@@ -203,44 +200,53 @@ std::string RunCredentialProcess(const std::string& command,
     throw Error(std::string("credential_process: cannot start /bin/sh: ") +
                 std::strerror(spawn_error));
   }
-  write_end.Reset();
+  return pid;
+}
 
-  std::string output;
+// What the process printed, and why reading stopped early ("" when it
+// reached the end of its output).
+struct ProcessOutput {
+  std::string text;
   std::string failure;
+};
+
+// Reads `fd` to its end, within the limits of time and size.
+ProcessOutput ReadOutput(int fd, const CredentialProcessLimits& limits) {
+  ProcessOutput out;
   auto deadline = std::chrono::steady_clock::now() + limits.timeout;
   char buffer[4096];
   while (true) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
-      failure = "did not finish within " + std::to_string(limits.timeout.count()) + "ms";
-      break;
+      out.failure = "did not finish within " + std::to_string(limits.timeout.count()) + "ms";
+      return out;
     }
-    pollfd poll_fd{read_end.get(), POLLIN, 0};
+    pollfd poll_fd{fd, POLLIN, 0};
     int ready = ::poll(&poll_fd, 1, static_cast<int>(std::min<int64_t>(left.count(), 1000)));
     if (ready < 0) {
       if (errno == EINTR) continue;
-      failure = std::string("cannot wait for its output: ") + std::strerror(errno);
-      break;
+      out.failure = std::string("cannot wait for its output: ") + std::strerror(errno);
+      return out;
     }
     if (ready == 0) continue;
-    ssize_t n = ::read(read_end.get(), buffer, sizeof buffer);
+    ssize_t n = ::read(fd, buffer, sizeof buffer);
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
-      failure = std::string("cannot read its output: ") + std::strerror(errno);
-      break;
+      out.failure = std::string("cannot read its output: ") + std::strerror(errno);
+      return out;
     }
-    if (n == 0) break;  // end of output
-    output.append(buffer, static_cast<size_t>(n));
-    if (output.size() > limits.max_output_bytes) {
-      failure = "printed more than " + std::to_string(limits.max_output_bytes) + " bytes";
-      break;
+    if (n == 0) return out;  // end of output
+    out.text.append(buffer, static_cast<size_t>(n));
+    if (out.text.size() > limits.max_output_bytes) {
+      out.failure = "printed more than " + std::to_string(limits.max_output_bytes) + " bytes";
+      return out;
     }
   }
-  if (!failure.empty()) ::kill(-pid, SIGKILL);
-  read_end.Reset();
-  int status = WaitFor(pid);
-  if (!failure.empty()) throw Error("credential_process " + failure);
+}
+
+// Throws Error unless the wait status says the process exited 0.
+void CheckExitStatus(int status) {
   if (status < 0) throw Error("credential_process: cannot wait for it");
   if (WIFSIGNALED(status)) {
     throw Error("credential_process was killed by signal " + std::to_string(WTERMSIG(status)));
@@ -248,7 +254,28 @@ std::string RunCredentialProcess(const std::string& command,
   if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
     throw Error("credential_process exited with status " + std::to_string(WEXITSTATUS(status)));
   }
-  return output;
+}
+
+}  // namespace
+
+std::string RunCredentialProcess(const std::string& command,
+                                 const CredentialProcessLimits& limits) {
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    throw Error(std::string("credential_process: cannot create a pipe: ") + std::strerror(errno));
+  }
+  FileDescriptor read_end(pipe_fds[0]);
+  FileDescriptor write_end(pipe_fds[1]);
+  pid_t pid = SpawnShell(command, write_end.get());
+  write_end.Reset();  // only the child writes: its exit ends our read
+
+  ProcessOutput output = ReadOutput(read_end.get(), limits);
+  if (!output.failure.empty()) ::kill(-pid, SIGKILL);
+  read_end.Reset();
+  int status = WaitFor(pid);
+  if (!output.failure.empty()) throw Error("credential_process " + output.failure);
+  CheckExitStatus(status);
+  return output.text;
 }
 
 }  // namespace ecsmig

@@ -56,13 +56,10 @@ const char* const kInfraContainerReasons[] = {
     "ContainerRuntimeError",      "ContainerRuntimeTimeoutError", "InternalError",
 };
 
-// Stop codes that mean the task was ended by the platform, not by its command.
-const char* const kInfraStopCodes[] = {
-    "TaskFailedToStart",
-    "SpotInterruption",
-    "TerminationNotice",
-    "ServiceSchedulerInitiated",
-};
+// The stop code that means the platform could not start the task. The
+// platform's other stops (SpotInterruption, TerminationNotice) are stops from
+// outside: OutsideStopper.
+constexpr char kFailedToStartStopCode[] = "TaskFailedToStart";
 
 bool IsInfraReason(const std::string& reason) {
   for (const char* known : kInfraContainerReasons) {
@@ -462,6 +459,8 @@ const char* TaskResultName(TaskResult result) {
       return "failed";
     case TaskResult::kInfraFailure:
       return "infra-failure";
+    case TaskResult::kStoppedFromOutside:
+      return "stopped";
   }
   return "failed";
 }
@@ -483,68 +482,95 @@ bool EveryContainerExitedZero(const json& task) {
   return true;
 }
 
-TaskOutcome ClassifyStoppedTask(const json& task, const std::vector<std::string>& essential,
-                                const std::string& container) {
-  TaskOutcome out;
-  out.stop_code = JsonString(task, "stopCode");
-  out.stopped_reason = JsonString(task, "stoppedReason");
-  std::vector<json> containers;
-  if (task.contains("containers") && task["containers"].is_array()) {
-    for (const auto& c : task["containers"]) {
-      if (c.is_object()) containers.push_back(c);
-    }
-  }
-  auto find = [&](const std::string& name) -> const json* {
-    for (const auto& c : containers) {
-      if (JsonString(c, "name") == name) return &c;
-    }
-    return nullptr;
-  };
+namespace {
 
+// A stopped task's containers as the classifier reads them.
+struct StoppedContainers {
+  std::vector<json> all;
   // Which containers decide: the chosen one, else the essential ones (every
   // container when the task definition said nothing).
   std::vector<std::string> deciding;
-  if (!container.empty()) {
-    deciding.push_back(container);
-  } else if (!essential.empty()) {
-    deciding = essential;
-  } else {
-    for (const auto& c : containers) deciding.push_back(JsonString(c, "name"));
-  }
 
-  // Infrastructure first: the task failed to start, or the platform ended it.
-  std::string infra_container, infra_reason;
-  for (const auto& c : containers) {
+  const json* Find(const std::string& name) const {
+    for (const auto& c : all) {
+      if (JsonString(c, "name") == name) return &c;
+    }
+    return nullptr;
+  }
+  bool IsDeciding(const std::string& name) const {
+    return std::find(deciding.begin(), deciding.end(), name) != deciding.end();
+  }
+};
+
+StoppedContainers ReadStoppedContainers(const json& task, const std::vector<std::string>& essential,
+                                        const std::string& container) {
+  StoppedContainers out;
+  if (task.contains("containers") && task["containers"].is_array()) {
+    for (const auto& c : task["containers"]) {
+      if (c.is_object()) out.all.push_back(c);
+    }
+  }
+  if (!container.empty()) {
+    out.deciding.push_back(container);
+  } else if (!essential.empty()) {
+    out.deciding = essential;
+  } else {
+    for (const auto& c : out.all) out.deciding.push_back(JsonString(c, "name"));
+  }
+  return out;
+}
+
+// A container whose reason says the platform, not the command, failed.
+struct InfraContainerReason {
+  std::string container;
+  std::string reason;  // "" when no container has one
+};
+
+// The last container with an infrastructure reason, or the first deciding
+// one with such a reason when there is one.
+InfraContainerReason FindInfraContainerReason(const StoppedContainers& containers) {
+  InfraContainerReason found;
+  for (const auto& c : containers.all) {
     std::string reason = JsonString(c, "reason");
     if (IsInfraReason(reason)) {
-      infra_container = JsonString(c, "name");
-      infra_reason = reason;
+      found.container = JsonString(c, "name");
+      found.reason = reason;
       // Prefer a deciding container's reason when several have one.
-      if (std::find(deciding.begin(), deciding.end(), infra_container) != deciding.end()) break;
+      if (containers.IsDeciding(found.container)) break;
     }
   }
-  bool infra_stop = false;
-  for (const char* code : kInfraStopCodes) infra_stop |= out.stop_code == code;
-  if (!infra_stop && IsInfraReason(out.stopped_reason)) infra_stop = true;
-  if (infra_stop || !infra_reason.empty()) {
-    out.result = TaskResult::kInfraFailure;
-    out.exit_code = kExitInfra;
-    out.container = infra_container;
-    out.container_reason = infra_reason;
-    if (!infra_container.empty()) {
-      if (const json* c = find(infra_container)) out.container_exit_code = ContainerExitCode(*c);
-    }
-    out.explanation = "stopCode " +
-                      (out.stop_code.empty() ? std::string("(none)") : out.stop_code) +
-                      ", stoppedReason: " +
-                      (out.stopped_reason.empty() ? std::string("(none)") : out.stopped_reason);
-    if (!infra_reason.empty())
-      out.explanation += "; container " + infra_container + ": " + infra_reason;
-    return out;
-  }
+  return found;
+}
 
-  for (const auto& name : deciding) {
-    const json* c = find(name);
+// The task failed to start, or the platform ended it (by its stop code or reason).
+bool IsInfraStop(const std::string& stop_code, const std::string& stopped_reason) {
+  return stop_code == kFailedToStartStopCode || IsInfraReason(stopped_reason);
+}
+
+void SetInfraFailure(const StoppedContainers& containers, const InfraContainerReason& infra,
+                     TaskOutcome& out) {
+  out.result = TaskResult::kInfraFailure;
+  out.exit_code = kExitInfra;
+  out.container = infra.container;
+  out.container_reason = infra.reason;
+  if (!infra.container.empty()) {
+    if (const json* c = containers.Find(infra.container)) {
+      out.container_exit_code = ContainerExitCode(*c);
+    }
+  }
+  out.explanation = "stopCode " + (out.stop_code.empty() ? std::string("(none)") : out.stop_code) +
+                    ", stoppedReason: " +
+                    (out.stopped_reason.empty() ? std::string("(none)") : out.stopped_reason);
+  if (!infra.reason.empty()) {
+    out.explanation += "; container " + infra.container + ": " + infra.reason;
+  }
+}
+
+// The first deciding container that did not exit 0 (missing, no exit code, or
+// another code) decides a failure; false when every one exited 0.
+bool SetFirstContainerFailure(const StoppedContainers& containers, TaskOutcome& out) {
+  for (const auto& name : containers.deciding) {
+    const json* c = containers.Find(name);
     std::optional<int> code = c ? ContainerExitCode(*c) : std::nullopt;
     if (code && *code == 0) continue;
     out.container = name;
@@ -565,13 +591,19 @@ TaskOutcome ClassifyStoppedTask(const json& task, const std::vector<std::string>
       out.explanation = "container " + name + " exited with code " + std::to_string(*code) +
                         (out.container_reason.empty() ? "" : " (" + out.container_reason + ")");
     }
-    return out;
+    return true;
   }
+  return false;
+}
+
+// Every deciding container exited 0: success, unless there were none to decide.
+void SetSuccess(const StoppedContainers& containers, TaskOutcome& out) {
+  const std::vector<std::string>& deciding = containers.deciding;
   if (deciding.empty()) {
     out.result = TaskResult::kFailed;
     out.exit_code = kExitFailed;
     out.explanation = "the stopped task reports no containers";
-    return out;
+    return;
   }
   out.result = TaskResult::kSuccess;
   out.exit_code = kExitOk;
@@ -579,6 +611,73 @@ TaskOutcome ClassifyStoppedTask(const json& task, const std::vector<std::string>
   out.container_exit_code = 0;
   out.explanation = deciding.size() == 1 ? "container " + deciding[0] + " exited with code 0"
                                          : "every essential container exited with code 0";
+}
+
+// The deciding container whose exit code a stop from outside reports: the
+// first that exited non-zero, else the first that exited at all; nullptr when
+// none has an exit code.
+const json* ReportedContainer(const StoppedContainers& containers) {
+  const json* reported = nullptr;
+  for (const auto& name : containers.deciding) {
+    const json* c = containers.Find(name);
+    std::optional<int> code = c ? ContainerExitCode(*c) : std::nullopt;
+    if (!code) continue;
+    if (*code != 0) return c;
+    if (!reported) reported = c;
+  }
+  return reported;
+}
+
+// Whatever the containers said (a reason stays), the result is
+// kStoppedFromOutside, exit 125: the command did not finish on its own.
+void SetStoppedFromOutside(const StoppedContainers& containers, const std::string& stopper,
+                           TaskOutcome& out) {
+  out.result = TaskResult::kStoppedFromOutside;
+  out.exit_code = kExitInfra;
+  out.stopped_by = stopper;
+  out.container_exit_code.reset();
+  if (const json* c = ReportedContainer(containers)) {
+    out.container = JsonString(*c, "name");
+    out.container_exit_code = ContainerExitCode(*c);
+  }
+  out.explanation =
+      "the task was stopped from outside by " + stopper + " (stopCode " + out.stop_code +
+      "): " + (out.stopped_reason.empty() ? "(no reason given)" : out.stopped_reason) +
+      (out.container_exit_code
+           ? "; the container then exited with code " + std::to_string(*out.container_exit_code)
+           : "");
+}
+
+}  // namespace
+
+std::string OutsideStopper(const std::string& stop_code) {
+  if (stop_code == "UserInitiated") return "a person or program calling StopTask";
+  if (stop_code == "ServiceSchedulerInitiated") return "the ECS service scheduler";
+  if (stop_code == "SpotInterruption")
+    return "a Fargate Spot interruption (AWS took the capacity back)";
+  if (stop_code == "TerminationNotice")
+    return "AWS (a termination notice: maintenance or retirement of the underlying "
+           "infrastructure, or a Fargate Spot task's two-minute warning)";
+  return "";
+}
+
+TaskOutcome ClassifyStoppedTask(const json& task, const std::vector<std::string>& essential,
+                                const std::string& container) {
+  TaskOutcome out;
+  out.stop_code = JsonString(task, "stopCode");
+  out.stopped_reason = JsonString(task, "stoppedReason");
+  const StoppedContainers containers = ReadStoppedContainers(task, essential, container);
+  // Infrastructure first: the task failed to start, or the platform ended it.
+  const InfraContainerReason infra = FindInfraContainerReason(containers);
+  if (IsInfraStop(out.stop_code, out.stopped_reason) || !infra.reason.empty()) {
+    SetInfraFailure(containers, infra, out);
+  } else if (!SetFirstContainerFailure(containers, out)) {
+    SetSuccess(containers, out);
+  }
+  // A stop from outside keeps what the containers said (a reason, an exit
+  // code) but is never success: the command did not finish on its own.
+  const std::string stopper = OutsideStopper(out.stop_code);
+  if (!stopper.empty()) SetStoppedFromOutside(containers, stopper, out);
   return out;
 }
 

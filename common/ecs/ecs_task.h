@@ -188,7 +188,13 @@ bool CreatedBefore(const nlohmann::json& a, const nlohmann::json& b);
 // The value of tag `key` on a task described with include TAGS, or "".
 std::string TaskTag(const nlohmann::json& task, const std::string& key);
 
-enum class TaskResult { kSuccess, kFailed, kInfraFailure };
+enum class TaskResult {
+  kSuccess,
+  kFailed,
+  kInfraFailure,
+  // Ended by someone or something outside the task (see OutsideStopper).
+  kStoppedFromOutside,
+};
 
 // How a STOPPED task ended.
 struct TaskOutcome {
@@ -199,8 +205,14 @@ struct TaskOutcome {
   std::optional<int> container_exit_code;  // as ECS reported it
   std::string stop_code;
   std::string stopped_reason;
+  std::string stopped_by;   // who stopped the task (kStoppedFromOutside only)
   std::string explanation;  // one line for the log and the annotation
 };
+
+// Who stops a task with `stop_code` when it is a stop from outside
+// (UserInitiated, ServiceSchedulerInitiated, SpotInterruption,
+// TerminationNotice); "" for any other code.
+std::string OutsideStopper(const std::string& stop_code);
 
 // A container's exitCode as ECS reported it; nullopt when it has none (or
 // one no int holds).
@@ -213,9 +225,12 @@ bool EveryContainerExitedZero(const nlohmann::json& task);
 
 // Classifies a STOPPED task. `essential` lists the essential containers (from
 // the task definition); `container`, when non-empty, is the one whose exit code
-// counts. Infrastructure failures (the task never ran its command properly:
-// TaskFailedToStart, image pull, resource initialisation, out of memory, spot
-// interruption, ...) → kInfraFailure, exit 125. Otherwise the chosen
+// counts. A stop from outside (OutsideStopper's stop codes) → kStoppedFromOutside,
+// exit 125, never success whatever the exit code: the command did not finish
+// on its own; container_exit_code is then the deciding containers' first
+// non-zero one, else 0. Infrastructure failures (the task never ran its
+// command properly: TaskFailedToStart, image pull, resource initialisation,
+// out of memory, ...) → kInfraFailure, exit 125. Otherwise the chosen
 // container's exit code, or the first essential container's that is non-zero;
 // a missing exit code is a failure (exit 1), never success.
 TaskOutcome ClassifyStoppedTask(const nlohmann::json& task,

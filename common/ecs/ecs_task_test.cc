@@ -11,6 +11,7 @@ namespace {
 
 using nlohmann::json;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 json TaskDef(json containers, std::string network_mode = "awsvpc") {
   return {{"family", "api"},
@@ -298,19 +299,112 @@ TEST(ClassifyStoppedTask, InfrastructureFailuresAre125WithTheReasons) {
       {"app"}, "");
   EXPECT_EQ(oom.result, TaskResult::kInfraFailure);
   EXPECT_EQ(*oom.container_exit_code, 137);
-
-  TaskOutcome spot = ClassifyStoppedTask(
-      Stopped(json::parse(R"([{"name":"app","exitCode":0}])"), "SpotInterruption", "spot"), {"app"},
-      "");
-  EXPECT_EQ(spot.result, TaskResult::kInfraFailure);
 }
 
-TEST(ClassifyStoppedTask, UserStopIsAFailureNotInfra) {
+// Every value of botocore's TaskStopCode enum, each with a stoppedReason as
+// ECS writes it, and the app's exit code 0 then 143 (SIGTERM, as StopTask,
+// a scale-in or a Spot interruption sends).
+TEST(ClassifyStoppedTask, EachStopCodeOfTheEcsModel) {
+  struct Case {
+    const char* stop_code;
+    const char* stopped_reason;
+    TaskResult after_exit_0;
+    TaskResult after_exit_143;
+  };
+  const Case cases[] = {
+      {"TaskFailedToStart", "ResourceInitializationError: unable to pull secrets",
+       TaskResult::kInfraFailure, TaskResult::kInfraFailure},
+      {"EssentialContainerExited", "Essential container in task exited", TaskResult::kSuccess,
+       TaskResult::kFailed},
+      {"UserInitiated", "Task stopped by user", TaskResult::kStoppedFromOutside,
+       TaskResult::kStoppedFromOutside},
+      {"ServiceSchedulerInitiated",
+       "Scaling activity initiated by (deployment ecs-svc/5078843562845452312)",
+       TaskResult::kStoppedFromOutside, TaskResult::kStoppedFromOutside},
+      {"SpotInterruption", "Your Spot Task was interrupted.", TaskResult::kStoppedFromOutside,
+       TaskResult::kStoppedFromOutside},
+      {"TerminationNotice",
+       "Task is stopping because ECS is performing maintenance on the underlying infrastructure "
+       "hosting the task.",
+       TaskResult::kStoppedFromOutside, TaskResult::kStoppedFromOutside},
+  };
+  for (const Case& c : cases) {
+    for (int code : {0, 143}) {
+      TaskOutcome out =
+          ClassifyStoppedTask(Stopped(json::array({json{{"name", "app"}, {"exitCode", code}}}),
+                                      c.stop_code, c.stopped_reason),
+                              {"app"}, "");
+      TaskResult expected = code == 0 ? c.after_exit_0 : c.after_exit_143;
+      EXPECT_EQ(out.result, expected) << c.stop_code << " " << code;
+      EXPECT_EQ(out.stop_code, c.stop_code);
+      EXPECT_EQ(out.stopped_reason, c.stopped_reason);
+      int expected_exit = expected == TaskResult::kSuccess  ? 0
+                          : expected == TaskResult::kFailed ? code
+                                                            : 125;
+      EXPECT_EQ(out.exit_code, expected_exit) << c.stop_code << " " << code;
+      bool outside = expected == TaskResult::kStoppedFromOutside;
+      EXPECT_EQ(out.stopped_by.empty(), !outside) << c.stop_code;
+      EXPECT_EQ(OutsideStopper(c.stop_code).empty(), !outside) << c.stop_code;
+      if (outside) {
+        EXPECT_EQ(out.container_exit_code, code) << c.stop_code;
+        EXPECT_EQ(out.container, "app");
+        EXPECT_THAT(out.explanation, HasSubstr("stopped from outside by " + out.stopped_by));
+        EXPECT_THAT(out.explanation, HasSubstr(std::string("(stopCode ") + c.stop_code + ")"));
+        EXPECT_THAT(out.explanation, HasSubstr(c.stopped_reason));
+        EXPECT_THAT(out.explanation,
+                    HasSubstr("the container then exited with code " + std::to_string(code)));
+      }
+    }
+  }
+  EXPECT_THAT(OutsideStopper("UserInitiated"), HasSubstr("StopTask"));
+  EXPECT_THAT(OutsideStopper("ServiceSchedulerInitiated"), HasSubstr("service scheduler"));
+  EXPECT_THAT(OutsideStopper("SpotInterruption"), HasSubstr("Spot interruption"));
+  EXPECT_THAT(OutsideStopper("TerminationNotice"), HasSubstr("termination notice"));
+  EXPECT_STREQ(TaskResultName(TaskResult::kStoppedFromOutside), "stopped");
+}
+
+TEST(ClassifyStoppedTask, AStopFromOutsideReportsTheFirstNonZeroDecidingExitCode) {
+  json containers = json::parse(
+      R"([{"name":"app","exitCode":0},{"name":"worker","exitCode":137},{"name":"side","exitCode":1}])");
+  TaskOutcome out = ClassifyStoppedTask(Stopped(containers, "UserInitiated", "deploy rolled back"),
+                                        {"app", "worker"}, "");
+  EXPECT_EQ(out.result, TaskResult::kStoppedFromOutside);
+  EXPECT_EQ(out.exit_code, 125);
+  EXPECT_EQ(out.container, "worker");
+  EXPECT_EQ(out.container_exit_code, 137);
+
+  // --container: only the chosen one counts.
+  TaskOutcome chosen = ClassifyStoppedTask(
+      Stopped(containers, "SpotInterruption", "Your Spot Task was interrupted."), {"app", "worker"},
+      "app");
+  EXPECT_EQ(chosen.result, TaskResult::kStoppedFromOutside);
+  EXPECT_EQ(chosen.container_exit_code, 0);
+  EXPECT_EQ(chosen.exit_code, 125);
+}
+
+TEST(ClassifyStoppedTask, AStopFromOutsideWinsOverAnInfrastructureReasonAndKeepsIt) {
+  // Stopped while its image was still being pulled: no exit code, no stoppedReason.
   TaskOutcome out = ClassifyStoppedTask(
-      Stopped(json::parse(R"([{"name":"app","exitCode":143}])"), "UserInitiated", "stopped by Bob"),
+      Stopped(json::parse(
+                  R"([{"name":"app","reason":"CannotPullContainerError: pull access denied"}])"),
+              "UserInitiated", ""),
       {"app"}, "");
+  EXPECT_EQ(out.result, TaskResult::kStoppedFromOutside);
+  EXPECT_EQ(out.exit_code, 125);
+  EXPECT_FALSE(out.container_exit_code);
+  EXPECT_EQ(out.container_reason, "CannotPullContainerError: pull access denied");
+  EXPECT_THAT(out.explanation, HasSubstr("(no reason given)"));
+  EXPECT_THAT(out.explanation, Not(HasSubstr("then exited")));
+}
+
+TEST(ClassifyStoppedTask, AStopCodeTheModelDoesNotListIsDecidedByTheContainers) {
+  // Newer SDKs list more codes (e.g. InfrastructureHealth): without knowing
+  // who stopped the task, its containers' exit codes decide.
+  TaskOutcome out = ClassifyStoppedTask(
+      Stopped(json::parse(R"([{"name":"app","exitCode":2}])"), "SomethingNew", "why"), {"app"}, "");
   EXPECT_EQ(out.result, TaskResult::kFailed);
-  EXPECT_EQ(out.exit_code, 143);
+  EXPECT_EQ(out.exit_code, 2);
+  EXPECT_TRUE(out.stopped_by.empty());
 }
 
 }  // namespace

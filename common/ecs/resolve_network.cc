@@ -27,53 +27,70 @@ bool IsRevisionArn(const std::string& ref) {
 
 }  // namespace
 
-ResolvedLaunch ResolveLaunch(AwsJsonService& ecs, const LaunchInputs& inputs, Logger& log,
-                             TaskDefinitionDetail detail) {
-  ResolvedLaunch out;
-  bool service_read = false;
-  bool service_awsvpc = false;
-  AwsvpcSettings base;
-  if (!inputs.service.empty()) {
-    ServiceDescription service = DescribeService(ecs, inputs.cluster, inputs.service);
-    if (service.usable) {
-      service_read = true;
-      out.service_arn = service.arn;
-      out.task_definition = service.task_definition;
-      out.launch_type = service.launch_type;
-      out.capacity_provider_strategy = service.capacity_provider_strategy;
-      out.platform_version = service.platform_version;
-      if (service.awsvpc) {
-        base = *service.awsvpc;
-        service_awsvpc = true;
-      }
-      if (service.status == "DRAINING") {
-        log.Warning("service " + inputs.service +
-                    " is DRAINING (being deleted); using its settings");
-      }
-      log.Info("read service " + (service.arn.empty() ? inputs.service : service.arn));
-    } else {
-      std::string what = "service '" + inputs.service + "' " +
-                         (service.not_usable_why == "INACTIVE"
-                              ? std::string("is INACTIVE (deleted)")
-                              : "was not found (" + service.not_usable_why + ")") +
-                         " in cluster '" + inputs.cluster + "'";
-      if (!inputs.HasExplicitValues() && inputs.task_definition.empty()) {
-        throw Error(what +
-                    ": pass --subnets and --security-groups to launch without a service, or fix "
-                    "--service/--cluster to name the live service");
-      }
-      log.Notice(what + "; falling back to the explicit values");
-    }
-  }
+namespace {
 
-  // Explicit values override field by field.
+// What DescribeServices contributed before the explicit values are merged in.
+struct ServiceBase {
+  bool read = false;       // a usable service was read
+  bool awsvpc = false;     // it has an awsvpcConfiguration
+  AwsvpcSettings network;  // that configuration, or empty
+};
+
+// Reads the service named by inputs.service into `out` (ARN, task definition,
+// launch type or strategy, platform version). A missing or INACTIVE service
+// is a notice when explicit values can stand in for it, else an Error.
+ServiceBase ReadServiceLaunch(AwsJsonService& ecs, const LaunchInputs& inputs, Logger& log,
+                              ResolvedLaunch& out) {
+  ServiceBase base;
+  if (inputs.service.empty()) return base;
+  ServiceDescription service = DescribeService(ecs, inputs.cluster, inputs.service);
+  if (!service.usable) {
+    std::string what =
+        "service '" + inputs.service + "' " +
+        (service.not_usable_why == "INACTIVE" ? std::string("is INACTIVE (deleted)")
+                                              : "was not found (" + service.not_usable_why + ")") +
+        " in cluster '" + inputs.cluster + "'";
+    if (!inputs.HasExplicitValues() && inputs.task_definition.empty()) {
+      throw Error(what +
+                  ": pass --subnets and --security-groups to launch without a service, or fix "
+                  "--service/--cluster to name the live service");
+    }
+    log.Notice(what + "; falling back to the explicit values");
+    return base;
+  }
+  base.read = true;
+  out.service_arn = service.arn;
+  out.task_definition = service.task_definition;
+  out.launch_type = service.launch_type;
+  out.capacity_provider_strategy = service.capacity_provider_strategy;
+  out.platform_version = service.platform_version;
+  if (service.awsvpc) {
+    base.network = *service.awsvpc;
+    base.awsvpc = true;
+  }
+  if (service.status == "DRAINING") {
+    log.Warning("service " + inputs.service + " is DRAINING (being deleted); using its settings");
+  }
+  log.Info("read service " + (service.arn.empty() ? inputs.service : service.arn));
+  return base;
+}
+
+// The service's network with each explicit value over it; assignPublicIp
+// defaults to DISABLED.
+AwsvpcSettings MergeNetwork(const AwsvpcSettings& base, const AwsvpcSettings& explicit_values) {
   AwsvpcSettings merged = base;
-  if (!inputs.network.subnets.empty()) merged.subnets = inputs.network.subnets;
-  if (!inputs.network.security_groups.empty())
-    merged.security_groups = inputs.network.security_groups;
-  if (!inputs.network.assign_public_ip.empty())
-    merged.assign_public_ip = inputs.network.assign_public_ip;
+  if (!explicit_values.subnets.empty()) merged.subnets = explicit_values.subnets;
+  if (!explicit_values.security_groups.empty())
+    merged.security_groups = explicit_values.security_groups;
+  if (!explicit_values.assign_public_ip.empty())
+    merged.assign_public_ip = explicit_values.assign_public_ip;
   if (merged.assign_public_ip.empty()) merged.assign_public_ip = "DISABLED";
+  return merged;
+}
+
+// Explicit launch type or strategy, platform version and task definition
+// over the service's, field by field.
+void OverrideLaunchSettings(const LaunchInputs& inputs, Logger& log, ResolvedLaunch& out) {
   // A launch type and a strategy exclude each other: whichever the user gave wins.
   if (!inputs.launch_type.empty()) {
     out.launch_type = inputs.launch_type;
@@ -90,15 +107,20 @@ ResolvedLaunch ResolveLaunch(AwsJsonService& ecs, const LaunchInputs& inputs, Lo
     }
     out.task_definition = inputs.task_definition;
   }
+}
 
-  if (!service_read) {
-    out.source = "inputs";
-  } else {
-    out.source = inputs.HasExplicitValues() || !inputs.task_definition.empty() ? "service+inputs"
-                                                                               : "service";
-  }
+std::string LaunchSource(const LaunchInputs& inputs, const ServiceBase& base) {
+  if (!base.read) return "inputs";
+  return inputs.HasExplicitValues() || !inputs.task_definition.empty() ? "service+inputs"
+                                                                       : "service";
+}
 
-  bool settled = detail == TaskDefinitionDetail::kIfUnsettled && service_read && service_awsvpc &&
+// Learns the network mode: from the service alone when it settles it (see
+// TaskDefinitionDetail), else by describing the task definition, whose
+// revision ARN then pins out.task_definition.
+void SettleNetworkMode(AwsJsonService& ecs, const LaunchInputs& inputs, const ServiceBase& base,
+                       TaskDefinitionDetail detail, ResolvedLaunch& out) {
+  bool settled = detail == TaskDefinitionDetail::kIfUnsettled && base.read && base.awsvpc &&
                  inputs.task_definition.empty() && IsRevisionArn(out.task_definition);
   if (settled) {
     out.network_mode = "awsvpc";
@@ -113,7 +135,12 @@ ResolvedLaunch ResolveLaunch(AwsJsonService& ecs, const LaunchInputs& inputs, Lo
     out.network_mode = NetworkMode(out.task_definition_json);
     out.network_required = out.network_mode == "awsvpc";
   }
+}
 
+// Sets out.network and out.network_configuration from the merged settings:
+// none for a network mode other than awsvpc, else subnets are required.
+void ApplyNetwork(const LaunchInputs& inputs, const AwsvpcSettings& merged, Logger& log,
+                  ResolvedLaunch& out) {
   out.network = merged;
   if (!out.network_required) {
     if (inputs.HasNetworkValues()) {
@@ -122,7 +149,7 @@ ResolvedLaunch ResolveLaunch(AwsJsonService& ecs, const LaunchInputs& inputs, Lo
     }
     out.network = AwsvpcSettings{};
     out.network_configuration = nullptr;
-    return out;
+    return;
   }
   if (merged.subnets.empty()) {
     std::string why =
@@ -134,6 +161,19 @@ ResolvedLaunch ResolveLaunch(AwsJsonService& ecs, const LaunchInputs& inputs, Lo
     log.Warning("no security groups given: ECS uses the VPC's default security group");
   }
   out.network_configuration = BuildNetworkConfiguration(merged);
+}
+
+}  // namespace
+
+ResolvedLaunch ResolveLaunch(AwsJsonService& ecs, const LaunchInputs& inputs, Logger& log,
+                             TaskDefinitionDetail detail) {
+  ResolvedLaunch out;
+  const ServiceBase base = ReadServiceLaunch(ecs, inputs, log, out);
+  const AwsvpcSettings merged = MergeNetwork(base.network, inputs.network);
+  OverrideLaunchSettings(inputs, log, out);
+  out.source = LaunchSource(inputs, base);
+  SettleNetworkMode(ecs, inputs, base, detail, out);
+  ApplyNetwork(inputs, merged, log, out);
   return out;
 }
 

@@ -159,74 +159,67 @@ void SetRangeOutputs(OutputWriter& out, const CommitRange& range) {
   if (!range.deployment_id.empty()) out.Set("deployment_id", range.deployment_id);
 }
 
-int Run(ToolRun& run, const cxxopts::ParseResult& args) {
-  DetectOptions opt = ParseOptions(args);
-  PathFilter filter(opt.patterns);
-  GitRepo repo = GitRepo::Open(opt.range.repo);
-  CommitRange range = ResolveCommitRange(run, repo, opt.range);
-
+// The base commit is not in the clone: changed=true (the safe answer), or
+// with --on-missing-base fail, exit kExitMissingBase.
+int ReportMissingBase(ToolRun& run, const CommitRange& range, const DetectOptions& opt) {
+  const std::string& message = range.missing_cause;
+  if (opt.fail_on_missing_base) throw Error(message, kExitMissingBase);
+  run.log().Warning(message + "; reporting changed=true",
+                    {"Cannot diff: base commit missing", "", 0});
   OutputWriter& out = run.outputs();
-  if (range.base_missing) {
-    const std::string& message = range.missing_cause;
-    if (opt.fail_on_missing_base) throw Error(message, kExitMissingBase);
-    run.log().Warning(message + "; reporting changed=true",
-                      {"Cannot diff: base commit missing", "", 0});
-    out.SetBool("changed", true);
-    out.Set("files", "");
-    out.Set("files_json", "[]");
-    out.Set("count", "0");
-    SetRangeOutputs(out, range);
-    out.Set("new_migrations", "");
-    out.Set("modified_migrations", "");
-    out.Set("deleted_migrations", "");
-    out.SetBool("schema_changed", true);
-    WriteSummary(run, range, {}, PolicyReport{},
-                 "Base commit missing: treated as changed (" + range.missing_cause + ")");
-    return kExitOk;
-  }
+  out.SetBool("changed", true);
+  out.Set("files", "");
+  out.Set("files_json", "[]");
+  out.Set("count", "0");
+  SetRangeOutputs(out, range);
+  out.Set("new_migrations", "");
+  out.Set("modified_migrations", "");
+  out.Set("deleted_migrations", "");
+  out.SetBool("schema_changed", true);
+  WriteSummary(run, range, {}, PolicyReport{},
+               "Base commit missing: treated as changed (" + range.missing_cause + ")");
+  return kExitOk;
+}
 
-  run.log().Info(std::string("diffing ") + ShortSha(range.base_sha) + ".." +
-                 ShortSha(range.head_sha) + " (" + RangeReasonName(range.reason) + ")");
-  std::optional<git_oid> base_tree;
-  if (range.base) base_tree = range.base->tree;
-  git_oid head_tree = range.head->tree;
-  std::vector<TreeChange> changes = repo.DiffTrees(base_tree, head_tree, filter);
+PolicyChange ToPolicyChange(const TreeChange& change) {
+  PolicyChange pc;
+  pc.path = change.path;
+  pc.kind = change.kind == TreeChange::Kind::kAdded     ? PolicyChange::Kind::kAdded
+            : change.kind == TreeChange::Kind::kDeleted ? PolicyChange::Kind::kDeleted
+                                                        : PolicyChange::Kind::kModified;
+  return pc;
+}
 
+// Applies the Prisma policy to the diffed files, reading their contents from the repository.
+PolicyReport EvaluatePolicy(const GitRepo& repo, std::optional<git_oid> base_tree,
+                            const std::vector<TreeChange>& changes) {
   std::map<std::string, const TreeChange*> by_path;
   std::vector<PolicyChange> policy_changes;
-  std::vector<std::string> files;
   for (const TreeChange& c : changes) {
     by_path[c.path] = &c;
-    files.push_back(c.path);
-    PolicyChange pc;
-    pc.path = c.path;
-    pc.kind = c.kind == TreeChange::Kind::kAdded     ? PolicyChange::Kind::kAdded
-              : c.kind == TreeChange::Kind::kDeleted ? PolicyChange::Kind::kDeleted
-                                                     : PolicyChange::Kind::kModified;
-    policy_changes.push_back(std::move(pc));
+    policy_changes.push_back(ToPolicyChange(c));
   }
-  std::sort(files.begin(), files.end());
-
   RepoPolicySource source(repo, base_tree, by_path);
-  PolicyReport report = EvaluatePrismaPolicy(policy_changes, source);
+  return EvaluatePrismaPolicy(policy_changes, source);
+}
 
-  bool violation = report.violation() && !opt.allow_migration_edits;
+// Logs each finding (an error, or a warning when --allow-migration-edits
+// allows it); true when an error finding is not allowed.
+bool ReportFindings(ToolRun& run, const PolicyReport& report, bool allow_migration_edits) {
   for (const PolicyFinding& f : report.findings) {
     AnnotationProperties props{f.title, f.file, 0};
-    if (f.error && !opt.allow_migration_edits) {
+    if (f.error && !allow_migration_edits) {
       run.log().Error(f.message, props);
     } else {
       run.log().Warning(f.message + (f.error ? " (allowed by --allow-migration-edits)" : ""),
                         props);
     }
   }
+  return report.violation() && !allow_migration_edits;
+}
 
-  if (run.log().verbose()) {
-    for (const std::string& f : files) run.log().Verbose("changed: " + f);
-  }
-  run.log().Info(std::to_string(files.size()) + " matching file" + (files.size() == 1 ? "" : "s") +
-                 " changed");
-
+void WriteChangeOutputs(OutputWriter& out, const CommitRange& range,
+                        const std::vector<std::string>& files, const PolicyReport& report) {
   out.SetBool("changed", !files.empty());
   out.Set("files", JoinLines(files));
   out.Set("files_json",
@@ -237,13 +230,43 @@ int Run(ToolRun& run, const cxxopts::ParseResult& args) {
   out.Set("modified_migrations", JoinLines(report.modified_migrations));
   out.Set("deleted_migrations", JoinLines(report.deleted_migrations));
   out.SetBool("schema_changed", report.schema_changed);
+}
 
-  std::string decision = violation       ? "Policy violation: applied migrations were changed"
-                         : files.empty() ? "No schema or migration change"
-                         : report.schema_changed || !report.new_migrations.empty()
-                             ? "Schema or migrations changed"
-                             : "Watched files changed";
-  WriteSummary(run, range, files, report, decision);
+// The summary's headline.
+std::string Decision(bool violation, const std::vector<std::string>& files,
+                     const PolicyReport& report) {
+  if (violation) return "Policy violation: applied migrations were changed";
+  if (files.empty()) return "No schema or migration change";
+  if (report.schema_changed || !report.new_migrations.empty())
+    return "Schema or migrations changed";
+  return "Watched files changed";
+}
+
+int Run(ToolRun& run, const cxxopts::ParseResult& args) {
+  DetectOptions opt = ParseOptions(args);
+  PathFilter filter(opt.patterns);
+  GitRepo repo = GitRepo::Open(opt.range.repo);
+  CommitRange range = ResolveCommitRange(run, repo, opt.range);
+  if (range.base_missing) return ReportMissingBase(run, range, opt);
+
+  run.log().Info(std::string("diffing ") + ShortSha(range.base_sha) + ".." +
+                 ShortSha(range.head_sha) + " (" + RangeReasonName(range.reason) + ")");
+  std::optional<git_oid> base_tree;
+  if (range.base) base_tree = range.base->tree;
+  std::vector<TreeChange> changes = repo.DiffTrees(base_tree, range.head->tree, filter);
+  std::vector<std::string> files;
+  for (const TreeChange& c : changes) files.push_back(c.path);
+  std::sort(files.begin(), files.end());
+
+  PolicyReport report = EvaluatePolicy(repo, base_tree, changes);
+  bool violation = ReportFindings(run, report, opt.allow_migration_edits);
+  if (run.log().verbose()) {
+    for (const std::string& f : files) run.log().Verbose("changed: " + f);
+  }
+  run.log().Info(std::to_string(files.size()) + " matching file" + (files.size() == 1 ? "" : "s") +
+                 " changed");
+  WriteChangeOutputs(run.outputs(), range, files, report);
+  WriteSummary(run, range, files, report, Decision(violation, files, report));
   if (violation) {
     run.log().Error(
         "refusing: the range changes migrations that databases may have applied "

@@ -82,63 +82,74 @@ bool PolicyReport::violation() const {
                      [](const PolicyFinding& f) { return f.error; });
 }
 
-PolicyReport EvaluatePrismaPolicy(const std::vector<PolicyChange>& changes, PolicySource& source) {
-  PolicyReport report;
+namespace {
+
+// A new migration and the file that added it.
+struct NewMigration {
+  std::string name;
+  std::string file;
+};
+
+// What the walk over the changed files collects besides findings.
+struct MigrationChanges {
   std::set<std::string> added, modified, deleted;
-  // migrations dir → the new migrations in it, with the file that added them.
-  std::map<std::string, std::vector<std::pair<std::string, std::string>>> new_by_dir;
+  // migrations dir → the new migrations in it.
+  std::map<std::string, std::vector<NewMigration>> new_by_dir;
+};
 
-  for (const PolicyChange& change : changes) {
-    if (IsSchemaPath(change.path)) report.schema_changed = true;
+PolicyFinding LockFileChanged(const PolicyChange& change) {
+  bool removed = change.kind == PolicyChange::Kind::kDeleted;
+  return {true, "Migration lock file changed",
+          std::string("migration_lock.toml was ") + (removed ? "deleted" : "modified") +
+              ": it records the database provider of every applied migration; changing it "
+              "breaks `prisma migrate deploy`",
+          change.path};
+}
 
-    if (IsMigrationLockPath(change.path) && change.kind != PolicyChange::Kind::kAdded) {
-      bool removed = change.kind == PolicyChange::Kind::kDeleted;
-      report.findings.push_back(
-          {true, "Migration lock file changed",
-           std::string("migration_lock.toml was ") + (removed ? "deleted" : "modified") +
-               ": it records the database provider of every applied migration; changing it "
-               "breaks `prisma migrate deploy`",
-           change.path});
-      continue;
-    }
-
-    auto migration = ParseMigrationSqlPath(change.path);
-    if (!migration) continue;
-    switch (change.kind) {
-      case PolicyChange::Kind::kAdded:
-        added.insert(migration->name);
-        new_by_dir[migration->migrations_dir].push_back({migration->name, change.path});
-        break;
-      case PolicyChange::Kind::kDeleted:
-        deleted.insert(migration->name);
-        report.findings.push_back(
-            {true, "Applied migration deleted or renamed",
-             "migration " + migration->name +
-                 " exists at the base and this range deletes or renames it: databases that "
-                 "applied it will no longer match the migration history",
-             change.path});
-        break;
-      case PolicyChange::Kind::kModified:
-        if (!source.ContentChanged(change.path)) break;  // line endings only: same checksum
-        modified.insert(migration->name);
-        report.findings.push_back(
-            {true, "Applied migration edited",
-             "migration " + migration->name +
-                 " exists at the base and this range edits its migration.sql: Prisma's checksum "
-                 "changes and databases that applied it will not get the edit; add a new "
-                 "migration instead",
-             change.path});
-        break;
-    }
+// Records an added, deleted or edited migration.sql; deleting or editing an
+// applied migration is an error finding (line-ending-only edits keep
+// Prisma's checksum and are ignored).
+void RecordMigrationChange(const PolicyChange& change, const MigrationRef& migration,
+                           PolicySource& source, MigrationChanges& seen,
+                           std::vector<PolicyFinding>& findings) {
+  switch (change.kind) {
+    case PolicyChange::Kind::kAdded:
+      seen.added.insert(migration.name);
+      seen.new_by_dir[migration.migrations_dir].push_back({migration.name, change.path});
+      break;
+    case PolicyChange::Kind::kDeleted:
+      seen.deleted.insert(migration.name);
+      findings.push_back({true, "Applied migration deleted or renamed",
+                          "migration " + migration.name +
+                              " exists at the base and this range deletes or renames it: "
+                              "databases that applied it will no longer match the migration "
+                              "history",
+                          change.path});
+      break;
+    case PolicyChange::Kind::kModified:
+      if (!source.ContentChanged(change.path)) break;  // line endings only: same checksum
+      seen.modified.insert(migration.name);
+      findings.push_back({true, "Applied migration edited",
+                          "migration " + migration.name +
+                              " exists at the base and this range edits its migration.sql: "
+                              "Prisma's checksum changes and databases that applied it will not "
+                              "get the edit; add a new migration instead",
+                          change.path});
+      break;
   }
+}
 
+// A warning for each new migration that sorts before the newest one at the
+// base in its migrations folder.
+void FindOutOfOrderMigrations(const std::map<std::string, std::vector<NewMigration>>& new_by_dir,
+                              PolicySource& source, std::vector<PolicyFinding>& findings) {
   for (const auto& [dir, news] : new_by_dir) {
     std::vector<std::string> existing = source.BaseMigrations(dir);
     if (existing.empty()) continue;
     const std::string& newest = *std::max_element(existing.begin(), existing.end());
     for (const auto& [name, file] : news) {
       if (name < newest) {
-        report.findings.push_back(
+        findings.push_back(
             {false, "New migration sorts before existing ones",
              "new migration " + name + " sorts before " + newest +
                  ", the newest migration at the base: Prisma applies migrations in name order, "
@@ -148,24 +159,43 @@ PolicyReport EvaluatePrismaPolicy(const std::vector<PolicyChange>& changes, Poli
       }
     }
   }
+}
 
-  if (report.schema_changed && added.empty()) {
-    std::string file;
-    for (const PolicyChange& change : changes) {
-      if (IsSchemaPath(change.path)) {
-        file = change.path;
-        break;
-      }
+// A warning on the first changed schema file.
+PolicyFinding SchemaWithoutMigration(const std::vector<PolicyChange>& changes) {
+  std::string file;
+  for (const PolicyChange& change : changes) {
+    if (IsSchemaPath(change.path)) {
+      file = change.path;
+      break;
     }
-    report.findings.push_back({false, "Schema changed without a migration",
-                               "the Prisma schema changed but the range adds no migration: run "
-                               "`prisma migrate dev` to create one",
-                               file});
   }
+  return {false, "Schema changed without a migration",
+          "the Prisma schema changed but the range adds no migration: run "
+          "`prisma migrate dev` to create one",
+          file};
+}
 
-  report.new_migrations = Sorted(added);
-  report.modified_migrations = Sorted(modified);
-  report.deleted_migrations = Sorted(deleted);
+}  // namespace
+
+PolicyReport EvaluatePrismaPolicy(const std::vector<PolicyChange>& changes, PolicySource& source) {
+  PolicyReport report;
+  MigrationChanges seen;
+  for (const PolicyChange& change : changes) {
+    if (IsSchemaPath(change.path)) report.schema_changed = true;
+    if (IsMigrationLockPath(change.path) && change.kind != PolicyChange::Kind::kAdded) {
+      report.findings.push_back(LockFileChanged(change));
+    } else if (auto migration = ParseMigrationSqlPath(change.path)) {
+      RecordMigrationChange(change, *migration, source, seen, report.findings);
+    }
+  }
+  FindOutOfOrderMigrations(seen.new_by_dir, source, report.findings);
+  if (report.schema_changed && seen.added.empty()) {
+    report.findings.push_back(SchemaWithoutMigration(changes));
+  }
+  report.new_migrations = Sorted(seen.added);
+  report.modified_migrations = Sorted(seen.modified);
+  report.deleted_migrations = Sorted(seen.deleted);
   return report;
 }
 

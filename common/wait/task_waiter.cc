@@ -250,7 +250,6 @@ WaitOutcome TaskWaiter::Decide() {
   if (follower_) follower_->Drain(run_.ctx().clock.Monotonic() + std::chrono::minutes(2));
   WaitOutcome out;
   out.last_status = last_status_;
-  std::string stopper = OutsideStopper(JsonString(task_, "stopCode"));
   TaskOutcome outcome = ClassifyStoppedTask(
       task_, options_.container.empty() ? Essential() : std::vector<std::string>{},
       options_.container);
@@ -261,33 +260,10 @@ WaitOutcome TaskWaiter::Decide() {
   out.container_reason = outcome.container_reason;
   out.container_exit_code =
       outcome.container_exit_code ? std::to_string(*outcome.container_exit_code) : "";
+  out.stopped_by = outcome.stopped_by;
   out.explanation = outcome.explanation;
-  if (!stopper.empty()) {
-    // Never success, whatever the exit code: the command did not finish on its own.
-    out.container_exit_code = DecidingExitCode();
-    out.result = "stopped";
-    out.exit_code = kExitInfra;
-    out.stopped_by = stopper;
-    out.explanation =
-        "the task was stopped from outside by " + stopper + " (stopCode " + out.stop_code +
-        "): " + (out.stopped_reason.empty() ? "(no reason given)" : out.stopped_reason) +
-        (out.container_exit_code.empty()
-             ? ""
-             : "; the container then exited with code " + out.container_exit_code);
-  }
   if (follower_ && out.result != "success") out.log_tail = follower_->Tail(50);
   return out;
-}
-
-std::string TaskWaiter::DecidingExitCode() {
-  std::string code;
-  for (const auto& name : DecidingContainers()) {
-    const json* c = FindContainer(task_, name);
-    std::optional<int> exit_code = c ? ContainerExitCode(*c) : std::nullopt;
-    if (exit_code && (code.empty() || *exit_code != 0)) code = std::to_string(*exit_code);
-    if (exit_code && *exit_code != 0) break;
-  }
-  return code;
 }
 
 std::optional<WaitOutcome> TaskWaiter::PastDeadline() {
@@ -408,16 +384,6 @@ const std::vector<std::string>& TaskWaiter::Essential() {
     essential_.emplace();
   }
   return *essential_;
-}
-
-std::string OutsideStopper(const std::string& stop_code) {
-  if (stop_code == "UserInitiated") return "a person or program calling StopTask";
-  if (stop_code == "ServiceSchedulerInitiated") return "the ECS service scheduler";
-  if (stop_code == "SpotInterruption")
-    return "a Fargate Spot interruption (AWS took the capacity back)";
-  if (stop_code == "TerminationNotice")
-    return "AWS (a termination notice: maintenance or retirement of the underlying infrastructure)";
-  return "";
 }
 
 }  // namespace ecsmig

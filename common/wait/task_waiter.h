@@ -45,8 +45,6 @@ class TaskWaiter {
   bool ResultKnown();
   std::vector<std::string> DecidingContainers();
   WaitOutcome Decide();
-  // The deciding containers' exit code: the first non-zero, else 0; "" when none has one.
-  std::string DecidingExitCode();
   std::optional<WaitOutcome> PastDeadline();
   WaitOutcome EndEarly(const std::string& result, int code, const std::string& why, bool stop);
   WaitOutcome Unknown(const Error& error);

@@ -85,11 +85,6 @@ constexpr std::chrono::milliseconds kLogPollInterval{2000};
 WaitOutcome WaitForTask(AwsJsonService& ecs, ToolRun& run, const WaitOptions& options,
                         const LogFollowerFactory& follower_factory);
 
-// Who stops a task with `stop_code` when it is a stop from outside
-// (UserInitiated, ServiceSchedulerInitiated, SpotInterruption,
-// TerminationNotice); "" for any other code.
-std::string OutsideStopper(const std::string& stop_code);
-
 // The reason given to StopTask, naming the workflow run when there is one.
 std::string StopReason(const Environment& env, const std::string& why);
 
