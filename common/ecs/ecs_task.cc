@@ -658,7 +658,17 @@ std::string OutsideStopper(const std::string& stop_code) {
   if (stop_code == "TerminationNotice")
     return "AWS (a termination notice: maintenance or retirement of the underlying "
            "infrastructure, or a Fargate Spot task's two-minute warning)";
-  return "";
+  if (stop_code == "InfrastructureHealth")
+    return "AWS (the infrastructure under the task was unhealthy)";
+  // Every code ECS documents besides these two names a stop the task did not
+  // make by exiting; AWS adds codes (InfrastructureHealth came after the
+  // botocore this was written against), so an unknown one is a stop from
+  // outside too: never success.
+  if (stop_code.empty() || stop_code == "EssentialContainerExited" ||
+      stop_code == kFailedToStartStopCode) {
+    return "";
+  }
+  return "ECS (stopCode " + stop_code + ", a code ecsmig does not know)";
 }
 
 TaskOutcome ClassifyStoppedTask(const json& task, const std::vector<std::string>& essential,

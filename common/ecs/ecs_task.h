@@ -211,7 +211,8 @@ struct TaskOutcome {
 
 // Who stops a task with `stop_code` when it is a stop from outside
 // (UserInitiated, ServiceSchedulerInitiated, SpotInterruption,
-// TerminationNotice); "" for any other code.
+// TerminationNotice, InfrastructureHealth, and any code ECS adds later); ""
+// for none, EssentialContainerExited and TaskFailedToStart.
 std::string OutsideStopper(const std::string& stop_code);
 
 // A container's exitCode as ECS reported it; nullopt when it has none (or

@@ -397,14 +397,25 @@ TEST(ClassifyStoppedTask, AStopFromOutsideWinsOverAnInfrastructureReasonAndKeeps
   EXPECT_THAT(out.explanation, Not(HasSubstr("then exited")));
 }
 
-TEST(ClassifyStoppedTask, AStopCodeTheModelDoesNotListIsDecidedByTheContainers) {
-  // Newer SDKs list more codes (e.g. InfrastructureHealth): without knowing
-  // who stopped the task, its containers' exit codes decide.
-  TaskOutcome out = ClassifyStoppedTask(
-      Stopped(json::parse(R"([{"name":"app","exitCode":2}])"), "SomethingNew", "why"), {"app"}, "");
-  EXPECT_EQ(out.result, TaskResult::kFailed);
-  EXPECT_EQ(out.exit_code, 2);
-  EXPECT_TRUE(out.stopped_by.empty());
+// Newer SDKs list InfrastructureHealth (the Python SDK v4's TaskStopCode),
+// which this machine's botocore model does not: AWS adds stop codes, and every
+// one besides EssentialContainerExited and TaskFailedToStart is a stop the
+// task did not make itself. An unknown code is never success either.
+TEST(ClassifyStoppedTask, InfrastructureHealthAndStopCodesEcsAddsLaterAreStopsFromOutside) {
+  for (const char* code : {"InfrastructureHealth", "SomethingNew"}) {
+    for (int exit_code : {0, 2}) {
+      TaskOutcome out = ClassifyStoppedTask(
+          Stopped(json::array({json{{"name", "app"}, {"exitCode", exit_code}}}), code, "why"),
+          {"app"}, "");
+      EXPECT_EQ(out.result, TaskResult::kStoppedFromOutside) << code << " " << exit_code;
+      EXPECT_EQ(out.exit_code, 125);
+      EXPECT_EQ(out.container_exit_code, exit_code);
+      EXPECT_THAT(out.explanation, HasSubstr(std::string("(stopCode ") + code + ")"));
+    }
+  }
+  EXPECT_THAT(OutsideStopper("InfrastructureHealth"), HasSubstr("unhealthy"));
+  EXPECT_THAT(OutsideStopper("SomethingNew"), HasSubstr("does not know"));
+  EXPECT_EQ(OutsideStopper(""), "");
 }
 
 }  // namespace

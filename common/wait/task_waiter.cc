@@ -1,6 +1,7 @@
 #include "common/wait/task_waiter.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <csignal>
 
@@ -18,10 +19,6 @@ using std::chrono::milliseconds;
 const char* const kTaskStatuses[] = {"PROVISIONING",   "PENDING",      "ACTIVATING",
                                      "RUNNING",        "DEACTIVATING", "STOPPING",
                                      "DEPROVISIONING", "STOPPED",      "DELETED"};
-// botocore's TaskStopCode enum.
-const char* const kStopCodes[] = {"TaskFailedToStart", "EssentialContainerExited",
-                                  "UserInitiated",     "ServiceSchedulerInitiated",
-                                  "SpotInterruption",  "TerminationNotice"};
 // How many answers in a row may be distrusted before the wait gives up.
 constexpr int kDistrustedAnswers = 2;
 constexpr milliseconds kDistrustPause{1000};
@@ -69,6 +66,17 @@ std::string CheckEnumField(const json& task, const char* field, const char* cons
     return std::string("a ") + field + " ECS does not document";
   }
   return "";
+}
+
+// "" when stopCode is absent or one word of letters (an enum value's shape).
+std::string CheckStopCodeShape(const json& task) {
+  auto it = task.find("stopCode");
+  if (it == task.end()) return "";
+  const std::string code = it->is_string() ? it->get<std::string>() : std::string();
+  bool word =
+      !code.empty() && code.size() <= 64 &&
+      std::all_of(code.begin(), code.end(), [](unsigned char c) { return std::isalpha(c); });
+  return word ? "" : "a stopCode that is not a stop code";
 }
 
 }  // namespace
@@ -152,7 +160,10 @@ std::string TaskWaiter::Distrust(const json& task) {
   }
   if (task_definition_arn_.empty()) task_definition_arn_ = JsonString(task, "taskDefinitionArn");
   std::string problem = CheckEnumField(task, "lastStatus", kTaskStatuses, true);
-  if (problem.empty()) problem = CheckEnumField(task, "stopCode", kStopCodes, false);
+  // stopCode is an enum AWS extends (InfrastructureHealth is newer than
+  // botocore's model): any code-shaped word is trusted, and ClassifyStoppedTask
+  // reads an unknown one as a stop from outside.
+  if (problem.empty()) problem = CheckStopCodeShape(task);
   if (problem.empty() && task.contains("stoppedReason") && !task["stoppedReason"].is_string()) {
     problem = "a stoppedReason that is not text";
   }

@@ -209,7 +209,10 @@ TEST_F(TaskWaiterTest, EveryStopFromOutsideIsStoppedWhateverTheExitCode) {
       {"SpotInterruption", "Fargate Spot interruption"},
       {"ServiceSchedulerInitiated", "ECS service scheduler"},
       {"TerminationNotice", "termination notice"},
-      {"UserInitiated", "StopTask"}};
+      {"UserInitiated", "StopTask"},
+      // Newer than botocore's model, and one ECS has yet to add: trusted, never success.
+      {"InfrastructureHealth", "unhealthy"},
+      {"SomethingNew", "does not know"}};
   for (const auto& [code, who] : stops) {
     for (int exit_code : {0, 143}) {
       ToolHarness fresh;
@@ -280,7 +283,7 @@ TEST_F(TaskWaiterTest, ValuesThatBecomeOutputsMustHaveTheirDocumentedShape) {
   json bad_status = Exited("DEACTIVATING", 0);
   bad_status["lastStatus"] = "STOPPED\n::warning::injected";
   json bad_code = Exited("DEACTIVATING", 0);
-  bad_code["stopCode"] = "Whatever";
+  bad_code["stopCode"] = "Whatever\n::warning::injected";
   json bad_arn = Exited("DEACTIVATING", 0);
   bad_arn["taskArn"] = std::string(kTaskId);
   json bad_reason = Exited("DEACTIVATING", 0);
