@@ -404,19 +404,21 @@ std::chrono::steady_clock::time_point DrainDeadline(Clock& clock, const TaskLogO
          options.drain_grace;
 }
 
-// Without --follow: what is there now; a task that stopped moments ago may
-// still have lines on their way, so it is drained. Returns whether interrupted.
+// Without --follow: what is there now; a task whose containers exited moments
+// ago (STOPPED, or still in the stop sequence: wait-task ends before STOPPED)
+// may still have lines on their way, so it is drained. Returns whether interrupted.
 bool ReadOnce(ToolRun& run, TaskLogFollower& follower, const LogSource& source,
               const TaskLogOptions& options) {
   Clock& clock = run.ctx().clock;
-  std::string status = source.task.is_null() ? "" : source.task.value("lastStatus", "");
-  std::optional<double> stopped_at =
-      source.task.is_null() ? std::nullopt : TaskTimestamp(source.task, "stoppedAt");
+  std::optional<double> exited_at;
+  if (!source.task.is_null()) {
+    exited_at = TaskTimestamp(source.task, "executionStoppedAt");
+    if (!exited_at) exited_at = TaskTimestamp(source.task, "stoppedAt");
+  }
   double now_s = std::chrono::duration<double>(clock.Now().time_since_epoch()).count();
-  if (status == "STOPPED" && stopped_at &&
-      now_s - *stopped_at < static_cast<double>(kRecentlyStopped.count())) {
-    run.log().Verbose("the task stopped moments ago: draining late lines");
-    follower.Drain(DrainDeadline(clock, options));
+  if (exited_at && now_s - *exited_at < static_cast<double>(kRecentlyStopped.count())) {
+    run.log().Verbose("the task's containers exited moments ago: draining late lines");
+    follower.Drain(DrainDeadline(clock, options), LogTailNotBefore(clock, source.task));
   } else {
     follower.ReadAll();
   }
@@ -467,8 +469,10 @@ bool FollowTask(ToolRun& run, TaskLogFollower& follower, LogSource& source, cons
       run.log().Verbose(std::string("DescribeTasks: ") + e.what() + "; asking again");
     }
   }
-  if (!interrupted && !follower.limit_reached())
-    follower.Drain(DrainDeadline(run.ctx().clock, options));
+  if (!interrupted && !follower.limit_reached()) {
+    follower.Drain(DrainDeadline(run.ctx().clock, options),
+                   LogTailNotBefore(run.ctx().clock, source.task));
+  }
   return interrupted || CancelSignal() != 0;
 }
 

@@ -10,6 +10,7 @@
 #include "common/base/error.h"
 #include "common/base/rate_limiter.h"
 #include "common/base/signals.h"
+#include "common/ecs/ecs_task.h"
 #include "common/github/cli.h"
 #include "common/net/backoff.h"
 
@@ -202,7 +203,7 @@ class Follower : public TaskLogFollower {
     }
   }
 
-  void Drain(SteadyTime deadline) override {
+  void Drain(SteadyTime deadline, SteadyTime not_before) override {
     SteadyTime start = clock_.Monotonic();
     SteadyTime stable_since = start;
     while (true) {
@@ -228,7 +229,7 @@ class Follower : public TaskLogFollower {
       if (printer_.limit_reached()) return;
       bool settled = std::all_of(streams_.begin(), streams_.end(),
                                  [](const auto& s) { return s->gave_up || s->caught_up; });
-      if (settled && now - stable_since >= options_.drain_grace) return;
+      if (settled && now - stable_since >= options_.drain_grace && now >= not_before) return;
       if (now >= deadline) {
         for (auto& stream : streams_) {
           if (!stream->gave_up && !stream->caught_up) {
@@ -243,7 +244,8 @@ class Follower : public TaskLogFollower {
       }
       auto pause = std::min<SteadyTime::duration>(options_.poll_interval, deadline - now);
       if (settled) {
-        pause = std::min<SteadyTime::duration>(pause, options_.drain_grace - (now - stable_since));
+        SteadyTime settles = std::max(stable_since + options_.drain_grace, not_before);
+        pause = std::min<SteadyTime::duration>(pause, settles - now);
       }
       clock_.SleepFor(std::max(milliseconds(1), std::chrono::duration_cast<milliseconds>(pause)));
     }
@@ -424,6 +426,22 @@ class Follower : public TaskLogFollower {
 };
 
 }  // namespace
+
+std::chrono::steady_clock::time_point LogTailNotBefore(const Clock& clock,
+                                                       const nlohmann::json& task) {
+  std::optional<double> exited = TaskTimestamp(task, "executionStoppedAt");
+  if (!exited) exited = TaskTimestamp(task, "stoppedAt");
+  const auto now = clock.Monotonic();
+  if (!exited) return now;
+  const double since_exit =
+      std::chrono::duration<double>(clock.Now().time_since_epoch()).count() - *exited;
+  const double allowance = static_cast<double>(kLogDeliveryAllowance.count());
+  if (since_exit >= allowance) return now;
+  // A clock behind AWS's makes the exit look like the future: wait the whole allowance.
+  const double left = std::min(allowance, allowance - since_exit);
+  return now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                   std::chrono::duration<double>(left));
+}
 
 std::unique_ptr<TaskLogFollower> MakeTaskLogFollower(ToolRun& run, LogsClientFactory make_client,
                                                      std::vector<LogTarget> targets,

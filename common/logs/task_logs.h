@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/aws/aws.h"
+#include "common/base/clock.h"
 #include "common/ecs/ecs.h"
 #include "common/logs/log_stream_reader.h"
 
@@ -39,6 +40,19 @@ struct TaskLogOptions {
   std::string task_console_url;  // shown for containers whose logs are not in awslogs
 };
 
+// CloudWatch Logs shows a line seconds after the container printed it: the
+// awslogs driver sends in batches and ingestion is asynchronous, so the last
+// lines (often the error) can arrive after the exit is visible in
+// DescribeTasks; users of other ECS runners needed about 10 s
+// (apache/airflow#43717). A drain reads at least this long after the exit.
+inline constexpr std::chrono::seconds kLogDeliveryAllowance{10};
+
+// The monotonic time before which draining `task`'s logs must not end:
+// kLogDeliveryAllowance after its containers exited (executionStoppedAt, else
+// stoppedAt, by `clock`'s wall time); now when that is older or unknown.
+std::chrono::steady_clock::time_point LogTailNotBefore(const Clock& clock,
+                                                       const nlohmann::json& task);
+
 class TaskLogFollower {
  public:
   virtual ~TaskLogFollower() = default;
@@ -47,9 +61,10 @@ class TaskLogFollower {
   // GetLogEvents calls. A stream that does not exist yet is "not yet".
   virtual void Poll() = 0;
   // The task has stopped: keep reading until every stream's forward token is
-  // stable and the grace period has passed (or `deadline`), so the last lines
-  // are never lost.
-  virtual void Drain(std::chrono::steady_clock::time_point deadline) = 0;
+  // stable and the grace period has passed, and not before `not_before` (see
+  // LogTailNotBefore), or until `deadline`, so the last lines are never lost.
+  virtual void Drain(std::chrono::steady_clock::time_point deadline,
+                     std::chrono::steady_clock::time_point not_before) = 0;
   virtual long long events_printed() const = 0;
   // The last `n` printed lines (redacted), for a failed task's step summary.
   virtual std::vector<std::string> Tail(size_t n) const = 0;

@@ -11,6 +11,7 @@ namespace ecsmig {
 namespace {
 
 using std::chrono::milliseconds;
+using std::chrono::seconds;
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -284,7 +285,7 @@ TEST_F(FollowerTest, DrainReadsLinesThatArriveAfterTheTaskStopped) {
     }
   };
   auto start = world.clock.Monotonic();
-  follower->Drain(world.clock.Monotonic() + milliseconds(120000));
+  follower->Drain(world.clock.Monotonic() + milliseconds(120000), world.clock.Monotonic());
   auto lines = OutLines();
   ASSERT_EQ(lines.size(), 8u);
   for (int i = 0; i < 8; ++i) EXPECT_EQ(lines[i], "line " + std::to_string(i));
@@ -294,11 +295,48 @@ TEST_F(FollowerTest, DrainReadsLinesThatArriveAfterTheTaskStopped) {
   EXPECT_LE(world.clock.Monotonic() - start, milliseconds(15000));
 }
 
+// The error line lands 8 s after the exit (apache/airflow#43717: ~10 s), well
+// after 5 s of quiet: the drain holds until not_before and still prints it.
+TEST_F(FollowerTest, DrainWaitsForTheLogDeliveryAllowanceBeforeSettling) {
+  world.logs.AppendNumbered("/ecs/api", "s", 0, 3);
+  auto follower = Make({Target("app", "s")});
+  follower->Poll();
+  bool appended = false;
+  world.logs.before_get = [&](long long, const nlohmann::json&) {
+    if (!appended && world.clock.total_slept() >= milliseconds(8000)) {
+      world.logs.Append("/ecs/api", "s", {"Error: P3018"});
+      appended = true;
+    }
+  };
+  auto start = world.clock.Monotonic();
+  follower->Drain(start + milliseconds(120000), start + kLogDeliveryAllowance);
+  EXPECT_EQ(OutLines().back(), "Error: P3018");
+  EXPECT_GE(world.clock.Monotonic() - start, kLogDeliveryAllowance);
+  EXPECT_LE(world.clock.Monotonic() - start, milliseconds(15000));
+}
+
+TEST(LogTailNotBefore, TheAllowanceCountsFromTheContainersExit) {
+  FakeClock clock;
+  const double now_s = std::chrono::duration<double>(clock.Now().time_since_epoch()).count();
+  auto task = [](const char* field, double at) { return nlohmann::json{{field, at}}; };
+  const auto now = clock.Monotonic();
+  EXPECT_EQ(LogTailNotBefore(clock, task("executionStoppedAt", now_s - 3)), now + seconds(7));
+  // executionStoppedAt is the exit; stoppedAt (tens of seconds later) only without it.
+  nlohmann::json both = {{"executionStoppedAt", now_s - 40}, {"stoppedAt", now_s - 1}};
+  EXPECT_EQ(LogTailNotBefore(clock, both), now);
+  EXPECT_EQ(LogTailNotBefore(clock, task("stoppedAt", now_s - 4)), now + seconds(6));
+  EXPECT_EQ(LogTailNotBefore(clock, task("executionStoppedAt", now_s - 60)), now);
+  EXPECT_EQ(LogTailNotBefore(clock, nlohmann::json::object()), now);
+  // A local clock behind AWS's: the exit looks like the future; the whole allowance, no more.
+  EXPECT_EQ(LogTailNotBefore(clock, task("executionStoppedAt", now_s + 30)),
+            now + kLogDeliveryAllowance);
+}
+
 TEST_F(FollowerTest, DrainStopsAtTheDeadlineAndSaysSo) {
   world.logs.AppendNumbered("/ecs/api", "s", 0, 5);
   world.logs.throttle_every = 1;
   auto follower = Make({Target("app", "s")});
-  follower->Drain(world.clock.Monotonic() + milliseconds(10000));
+  follower->Drain(world.clock.Monotonic() + milliseconds(10000), world.clock.Monotonic());
   EXPECT_FALSE(follower->complete());
   EXPECT_LE(world.clock.total_slept(), milliseconds(12000));
 }
@@ -306,7 +344,7 @@ TEST_F(FollowerTest, DrainStopsAtTheDeadlineAndSaysSo) {
 TEST_F(FollowerTest, DrainGivesUpOnStreamsThatNeverAppearedSoon) {
   world.logs.Append("/ecs/api", "s", {"x"});
   auto follower = Make({Target("app", "s"), Target("sidecar", "missing")});
-  follower->Drain(world.clock.Monotonic() + milliseconds(600000));
+  follower->Drain(world.clock.Monotonic() + milliseconds(600000), world.clock.Monotonic());
   EXPECT_FALSE(follower->complete());
   EXPECT_LE(world.clock.total_slept(), milliseconds(25000));
   EXPECT_EQ(OutLines(), (std::vector<std::string>{"[app] x"}));
@@ -331,7 +369,7 @@ TEST_F(FollowerTest, PollNeverGivesUpOnAMissingStreamWhileTheTaskRuns) {
   other->Poll();
   world.clock.Advance(milliseconds(600000));
   world.logs.Append("/ecs/api", "never", {"just in time"});
-  other->Drain(world.clock.Monotonic() + milliseconds(60000));
+  other->Drain(world.clock.Monotonic() + milliseconds(60000), world.clock.Monotonic());
   EXPECT_NE(world.out.str().find("just in time"), std::string::npos);
 }
 

@@ -258,7 +258,10 @@ std::vector<std::string> TaskWaiter::DecidingContainers() {
 }
 
 WaitOutcome TaskWaiter::Decide() {
-  if (follower_) follower_->Drain(run_.ctx().clock.Monotonic() + std::chrono::minutes(2));
+  if (follower_) {
+    Clock& clock = run_.ctx().clock;
+    follower_->Drain(clock.Monotonic() + std::chrono::minutes(2), LogTailNotBefore(clock, task_));
+  }
   WaitOutcome out;
   out.last_status = last_status_;
   TaskOutcome outcome = ClassifyStoppedTask(

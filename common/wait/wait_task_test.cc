@@ -74,7 +74,10 @@ class FakeFollower : public TaskLogFollower {
  public:
   explicit FakeFollower(FollowerCounts& counts) : counts_(counts) {}
   void Poll() override { ++counts_.polls; }
-  void Drain(std::chrono::steady_clock::time_point) override { ++counts_.drains; }
+  void Drain(std::chrono::steady_clock::time_point,
+             std::chrono::steady_clock::time_point) override {
+    ++counts_.drains;
+  }
   long long events_printed() const override { return 0; }
   std::vector<std::string> Tail(size_t) const override {
     return {"Error: P3009 migrate found failed migrations"};

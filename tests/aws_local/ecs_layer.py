@@ -48,19 +48,24 @@ CAPACITY_REASON = ("Capacity is unavailable at this time. Please try again "
 #                    (aws/amazon-ecs-agent#2995); STOPPED only after it.
 #   sigterm_seconds  how long a running container takes to exit once STOPPING
 #                    sends it SIGTERM (a stop from outside).
+#   log_delivery_seconds  how long a scripted line takes from the container
+#                    printing it to GetLogEvents showing it: the awslogs driver
+#                    batches and CloudWatch Logs ingests asynchronously, so the
+#                    last lines (often the error) arrive after the container's
+#                    exit, when a waiter may already have seen it.
 TIMINGS = {
     "fargate": {"missing_seconds": 1.0,
                 "stop_sequence": (("DEACTIVATING", 2.0), ("STOPPING", 3.0),
                                   ("DEPROVISIONING", 25.0)),
-                "sigterm_seconds": 1.0},
+                "sigterm_seconds": 1.0, "log_delivery_seconds": 2.0},
     # The same timings, scaled down so the suite stays fast.
     "test": {"missing_seconds": 0.4,
              "stop_sequence": (("DEACTIVATING", 0.2), ("STOPPING", 0.2),
                                ("DEPROVISIONING", 0.4)),
-             "sigterm_seconds": 0.1},
+             "sigterm_seconds": 0.1, "log_delivery_seconds": 0.3},
     # The orderly ECS of old: visible at once, STOPPED at the container's exit.
     "instant": {"missing_seconds": 0.0, "stop_sequence": (),
-                "sigterm_seconds": 0.0},
+                "sigterm_seconds": 0.0, "log_delivery_seconds": 0.0},
 }
 # stoppedReason as ECS words it for each stop from outside (UserInitiated
 # shows StopTask's own reason when one was given).
@@ -93,12 +98,14 @@ def timing_profile(value):
 def _checked_timing(timing):
     timing["missing_seconds"] = float(timing["missing_seconds"])
     timing["sigterm_seconds"] = float(timing["sigterm_seconds"])
+    timing["log_delivery_seconds"] = float(timing["log_delivery_seconds"])
     sequence = [(str(s), float(d)) for s, d in timing["stop_sequence"]]
     for status, duration in sequence:
         if status not in STOPPING_STATUSES or duration < 0:
             raise ValueError(f"bad stop_sequence step ({status}, {duration})")
     timing["stop_sequence"] = tuple(sequence)
-    if timing["missing_seconds"] < 0 or timing["sigterm_seconds"] < 0:
+    if min(timing["missing_seconds"], timing["sigterm_seconds"],
+           timing["log_delivery_seconds"]) < 0:
         raise ValueError("negative timing")
     return timing
 
@@ -121,7 +128,8 @@ class Script:
                  stopped_reason=DEFAULT_STOPPED_REASON, container_reasons=None,
                  missing_exit_code=False, fail_to_start=False, log_lines=None,
                  log_interval=0.0, missing_seconds=None, stop_sequence=None,
-                 sigterm_seconds=None, outside_stop=None):
+                 sigterm_seconds=None, outside_stop=None,
+                 log_delivery_seconds=None):
         self.statuses = [(str(s), float(d)) for s, d in statuses]
         for status, duration in self.statuses:
             if duration < 0:
@@ -141,6 +149,7 @@ class Script:
                 self.stop_code = "TaskFailedToStart"
         self._init_timing(missing_seconds, stop_sequence, sigterm_seconds,
                           outside_stop)
+        self.timing["log_delivery_seconds"] = log_delivery_seconds
 
     # -- timing (wait side of #14) --
 
@@ -959,13 +968,18 @@ class EcsLayer:
         own (a task stopped by the user logs nothing more)."""
         self._create_streams(record)
         with record.log_lock:
-            now = time.time()
+            # What was printed log_delivery_seconds ago is what can be read now.
+            delivery = record.script.timing["log_delivery_seconds"] or 0.0
+            now = time.time() - delivery
             interval = record.script.log_interval
-            exited = record.execution_stopped_at is not None
+            exited = (record.execution_stopped_at is not None and
+                      record.execution_stopped_at <= now)
             base_ms = int(record.started_at * 1000)
             for name, lines in record.script.log_lines.items():
                 sent = record.log_sent.get(name, 0)
-                if interval <= 0 or (exited and not record.stopped_outside):
+                if now < record.started_at:
+                    due = 0
+                elif interval <= 0 or (exited and not record.stopped_outside):
                     due = len(lines)
                 elif exited:
                     due = min(len(lines), int(

@@ -256,7 +256,7 @@ class LocalAws:
                          fail_to_start=False, log_lines=None,
                          log_interval=0.0, missing_seconds=None,
                          stop_sequence=None, sigterm_seconds=None,
-                         outside_stop=None):
+                         outside_stop=None, log_delivery_seconds=None):
         """Queues the lifecycle of the task(s) of the next RunTask: each
         (status, seconds) in turn, then STOPPED. exit_codes {"container":
         code} (others exit 0); missing_exit_code True (or a list of container
@@ -271,7 +271,8 @@ class LocalAws:
         [(DEACTIVATING|STOPPING|DEPROVISIONING, seconds)] after the
         container's exit; sigterm_seconds for a running container to exit
         when stopped; outside_stop {"stop_code", "after" (seconds from
-        RUNNING), "reason"?} stops it from outside then."""
+        RUNNING), "reason"?} stops it from outside then;
+        log_delivery_seconds from a line's printing to GetLogEvents showing it."""
         self._control("script_next_task", {
             "statuses": [list(s) for s in statuses],
             "exit_codes": exit_codes, "stop_code": stop_code,
@@ -281,7 +282,8 @@ class LocalAws:
             "fail_to_start": fail_to_start, "log_lines": log_lines,
             "log_interval": log_interval,
             "missing_seconds": missing_seconds, "stop_sequence": stop_sequence,
-            "sigterm_seconds": sigterm_seconds, "outside_stop": outside_stop
+            "sigterm_seconds": sigterm_seconds, "outside_stop": outside_stop,
+            "log_delivery_seconds": log_delivery_seconds
         })
 
     def fail_next_run_tasks(self, count, reason=None):

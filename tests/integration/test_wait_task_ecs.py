@@ -5,7 +5,9 @@ its "test" timing (ecs_layer.TIMINGS); each test scripts what it needs."""
 
 import time
 import unittest
+from pathlib import Path
 
+import harness
 import service_task
 
 CLUSTER = "wait-ecs-cluster"
@@ -210,6 +212,39 @@ class WaitTaskEcsTest(service_task.ServiceTaskTestCase):
         self.assertEqual(r.returncode, 1, r)
         self.assertIn("no essential container app", r.stderr)
         self.assertEqual(r.outputs, {})
+
+    def start_failing_prisma_task(self):
+        """A task whose container prints Prisma's P3018 and exits 1, each line
+        readable in CloudWatch Logs only 8 s after it was printed."""
+        lines = (Path(harness.SOURCE_DIR) / "tests" / "data" / "prisma" /
+                 "native-P3018.txt").read_text().splitlines()
+        return self.start_task(statuses=(("RUNNING", 0.5),), exit_codes={"app": 1},
+                               log_lines={"app": lines}, log_delivery_seconds=8.0,
+                               stop_sequence=[("DEACTIVATING", 0.2), ("DEPROVISIONING", 12.0)])
+
+    def test_the_last_lines_delivered_after_the_exit_are_still_read_and_diagnosed(self):
+        """CloudWatch Logs shows a line seconds after the container printed it:
+        wait-task ends at the container's exit, before Prisma's error is
+        readable, and must still drain it (and diagnose from it)."""
+        r = self.wait(self.start_failing_prisma_task(), ["--follow-logs"])
+        self.assertEqual(r.returncode, 1, r)
+        self.assertEqual(r.outputs["diagnosis"], "prisma:P3018", r)
+        self.assertIn("20220825080309_add_new_place", r.outputs["diagnosis_message"])
+        self.assertIn('unsafe use of new value "OUTDOOR"', r.stdout)
+
+    def test_fetch_logs_right_after_wait_task_reads_the_late_lines(self):
+        """The pipeline without --follow-logs: wait-task ends at the exit (the
+        task still DEPROVISIONING), fetch-logs starts at once and must wait for
+        the lines still on their way."""
+        arn = self.start_failing_prisma_task()
+        waited = self.wait(arn)
+        self.assertEqual(waited.returncode, 1, waited)
+        self.assertNotEqual(waited.outputs["last_status"], "STOPPED")
+        fetched = harness.run_tool("fetch-logs", ["--cluster", CLUSTER, "--task", arn],
+                                   self.aws.env())
+        self.assertEqual(fetched.returncode, 0, fetched)
+        self.assertIn("check_safe_enum_use", fetched.stdout)
+        self.assertEqual(fetched.outputs["diagnosis"], "prisma:P3018")
 
     def test_throttling_that_outlasts_the_retries_writes_what_is_known(self):
         arn = self.start_task(statuses=(("RUNNING", 120),))
