@@ -23,18 +23,6 @@ class NoFiles : public FileSystem {
   bool Exists(const std::string&) override { return false; }
 };
 
-// Forwards to a FakeHttpClient the test owns.
-class ForwardingHttp : public HttpClient {
- public:
-  explicit ForwardingHttp(FakeHttpClient& fake) : fake_(fake) {}
-  HttpResponse Send(const HttpRequest& request, const HttpOptions& options) override {
-    return fake_.Send(request, options);
-  }
-
- private:
-  FakeHttpClient& fake_;
-};
-
 class AwsClientTest : public testing::Test {
  protected:
   AwsClientTest()

@@ -23,18 +23,6 @@ RangeOptions Parse(std::vector<std::string> argv) {
   return ParseRangeOptions(result);
 }
 
-// Hands the run a client that forwards to the test's FakeHttpClient.
-class ForwardingHttp : public HttpClient {
- public:
-  explicit ForwardingHttp(FakeHttpClient& fake) : fake_(fake) {}
-  HttpResponse Send(const HttpRequest& request, const HttpOptions& options) override {
-    return fake_.Send(request, options);
-  }
-
- private:
-  FakeHttpClient& fake_;
-};
-
 class CommitRangeTest : public ::testing::Test {
  protected:
   CommitRange Resolve(RangeOptions opt = {}) {

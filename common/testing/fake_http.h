@@ -74,4 +74,17 @@ class FakeHttpClient : public HttpClient {
   std::vector<HttpOptions> options_;
 };
 
+// Forwards to a FakeHttpClient the test owns: for code that takes ownership
+// of its HttpClient while the test keeps asserting on the fake.
+class ForwardingHttp : public HttpClient {
+ public:
+  explicit ForwardingHttp(FakeHttpClient& fake) : fake_(fake) {}
+  HttpResponse Send(const HttpRequest& request, const HttpOptions& options) override {
+    return fake_.Send(request, options);
+  }
+
+ private:
+  FakeHttpClient& fake_;
+};
+
 }  // namespace ecsmig
