@@ -9,8 +9,8 @@
 
 #include "common/aws/aws_protocol.h"
 #include "common/aws/credential_process.h"
+#include "common/aws/direct_service.h"
 #include "common/aws/endpoints.h"
-#include "common/aws/retry.h"
 #include "common/aws/sigv4.h"
 #include "common/base/error.h"
 #include "common/base/json_field.h"
@@ -37,29 +37,25 @@ class SsoClient : public SsoApi {
  public:
   SsoClient(HttpClient& http, Clock& clock, Environment& env, const std::string& region,
             const std::string& endpoint_override, const ProfileSettings& profile)
-      : http_(http), clock_(clock) {
-    endpoint_.protocol = AwsProtocol::kJson11;  // restJson1: the same error shapes
-    endpoint_.display_name = "SSO";
-    endpoint_.signing_name = std::string(InfoFor(AwsService::kSso).signing_name);
-    endpoint_.region = region;
-    endpoint_.url = ResolveEndpoint(AwsService::kSso, endpoint_override, region, env, profile);
-    retry_.max_attempts = ResolveMaxAttempts(0, env, profile);
-    http_options_ = ResolveHttpOptions(env);
-  }
+      : http_(http),
+        clock_(clock),
+        // restJson1: the same error shapes as awsJson1.1.
+        settings_(ResolveDirectService(AwsService::kSso, AwsProtocol::kJson11, region,
+                                       endpoint_override, env, profile)) {}
 
   Credentials GetRoleCredentials(const std::string& access_token, const std::string& account_id,
                                  const std::string& role_name) override {
     HttpRequest request;
     request.method = "GET";
-    request.url = endpoint_.url +
+    request.url = settings_.endpoint.url +
                   "/federation/credentials?account_id=" + PercentEncode(account_id) +
                   "&role_name=" + PercentEncode(role_name);
     request.headers = {{"x-amz-sso_bearer_token", access_token}, {"Accept", "application/json"}};
     request.body.clear();
     Credentials out;
     // Unsigned (no credentials hook) and never traced: the answer is secret.
-    AwsRequestExecutor executor(endpoint_, http_, clock_, random_, retry_, AwsCallHooks{},
-                                http_options_);
+    AwsRequestExecutor executor(settings_.endpoint, http_, clock_, random_, settings_.retry,
+                                AwsCallHooks{}, settings_.http_options);
     executor.Execute("GetRoleCredentials", request,
                      [&](const HttpResponse& response) { return Parse(response.body, out); });
     out.source = "sso";
@@ -86,9 +82,7 @@ class SsoClient : public SsoApi {
   HttpClient& http_;
   Clock& clock_;
   SecureRandom random_;
-  AwsEndpoint endpoint_;
-  RetryOptions retry_;
-  HttpOptions http_options_;
+  DirectServiceSettings settings_;
 };
 
 }  // namespace

@@ -3,8 +3,7 @@
 
 #include "common/aws/aws_protocol.h"
 #include "common/aws/credential_process.h"
-#include "common/aws/endpoints.h"
-#include "common/aws/retry.h"
+#include "common/aws/direct_service.h"
 #include "common/base/error.h"
 
 namespace ecsmig {
@@ -14,16 +13,11 @@ class StsClient : public StsApi {
  public:
   StsClient(HttpClient& http, Clock& clock, Environment& env, const std::string& region,
             const std::string& endpoint_override, const ProfileSettings& profile)
-      : http_(http), clock_(clock) {
-    endpoint_.protocol = AwsProtocol::kQuery;
-    endpoint_.display_name = "STS";
-    endpoint_.signing_name = "sts";
-    endpoint_.region = region.empty() ? "us-east-1" : region;
-    endpoint_.url =
-        ResolveEndpoint(AwsService::kSts, endpoint_override, endpoint_.region, env, profile);
-    retry_.max_attempts = ResolveMaxAttempts(0, env, profile);
-    http_options_ = ResolveHttpOptions(env);
-  }
+      : http_(http),
+        clock_(clock),
+        settings_(ResolveDirectService(AwsService::kSts, AwsProtocol::kQuery,
+                                       region.empty() ? "us-east-1" : region, endpoint_override,
+                                       env, profile)) {}
 
   Credentials AssumeRoleWithWebIdentity(const std::string& role_arn,
                                         const std::string& session_name,
@@ -71,9 +65,9 @@ class StsClient : public StsApi {
       hooks.credentials = [credentials] { return credentials; };
     }
     // STS answers carry secrets: no trace here, ever.
-    AwsRequestExecutor executor(endpoint_, http_, clock_, random_, retry_, std::move(hooks),
-                                http_options_);
-    executor.Execute(action, BuildQueryRequest(endpoint_.url, action, params), accept);
+    AwsRequestExecutor executor(settings_.endpoint, http_, clock_, random_, settings_.retry,
+                                std::move(hooks), settings_.http_options);
+    executor.Execute(action, BuildQueryRequest(settings_.endpoint.url, action, params), accept);
   }
 
   Credentials CallForCredentials(std::string_view action, const QueryParams& params,
@@ -97,9 +91,7 @@ class StsClient : public StsApi {
   HttpClient& http_;
   Clock& clock_;
   SecureRandom random_;
-  AwsEndpoint endpoint_;
-  RetryOptions retry_;
-  HttpOptions http_options_;
+  DirectServiceSettings settings_;
 };
 
 }  // namespace
