@@ -436,6 +436,11 @@ std::optional<double> TaskTimestamp(const json& task, const char* field) {
   return seconds;
 }
 
+std::optional<double> ContainersExitedAt(const nlohmann::json& task) {
+  std::optional<double> exited = TaskTimestamp(task, "executionStoppedAt");
+  return exited ? exited : TaskTimestamp(task, "stoppedAt");
+}
+
 bool CreatedBefore(const json& a, const json& b) {
   double ta = TaskTimestamp(a, "createdAt").value_or(0);
   double tb = TaskTimestamp(b, "createdAt").value_or(0);

@@ -181,6 +181,10 @@ std::vector<nlohmann::json> DescribeTasks(AwsJsonService& ecs, const std::string
 // them) in seconds, or nullopt when absent or not a time between 1970 and 2200.
 std::optional<double> TaskTimestamp(const nlohmann::json& task, const char* field);
 
+// When the task's containers exited: executionStoppedAt, else stoppedAt (tens
+// of seconds later on Fargate); nullopt while they run. Epoch seconds.
+std::optional<double> ContainersExitedAt(const nlohmann::json& task);
+
 // True when task `a` was created before `b` (createdAt, then ARN as the tie-break):
 // the order every concurrent caller agrees on.
 bool CreatedBefore(const nlohmann::json& a, const nlohmann::json& b);

@@ -418,5 +418,12 @@ TEST(ClassifyStoppedTask, InfrastructureHealthAndStopCodesEcsAddsLaterAreStopsFr
   EXPECT_EQ(OutsideStopper(""), "");
 }
 
+TEST(ContainersExitedAt, ExecutionStoppedAtElseStoppedAtElseNone) {
+  EXPECT_EQ(ContainersExitedAt(json{{"executionStoppedAt", 100.0}, {"stoppedAt", 130.0}}), 100.0);
+  EXPECT_EQ(ContainersExitedAt(json{{"stoppedAt", 130.0}}), 130.0);
+  EXPECT_EQ(ContainersExitedAt(json{{"executionStoppedAt", "soon"}, {"stoppedAt", 130.0}}), 130.0);
+  EXPECT_FALSE(ContainersExitedAt(json{{"lastStatus", "RUNNING"}}));
+}
+
 }  // namespace
 }  // namespace ecsmig

@@ -410,11 +410,8 @@ std::chrono::steady_clock::time_point DrainDeadline(Clock& clock, const TaskLogO
 bool ReadOnce(ToolRun& run, TaskLogFollower& follower, const LogSource& source,
               const TaskLogOptions& options) {
   Clock& clock = run.ctx().clock;
-  std::optional<double> exited_at;
-  if (!source.task.is_null()) {
-    exited_at = TaskTimestamp(source.task, "executionStoppedAt");
-    if (!exited_at) exited_at = TaskTimestamp(source.task, "stoppedAt");
-  }
+  const std::optional<double> exited_at =
+      source.task.is_null() ? std::nullopt : ContainersExitedAt(source.task);
   double now_s = std::chrono::duration<double>(clock.Now().time_since_epoch()).count();
   if (exited_at && now_s - *exited_at < static_cast<double>(kRecentlyStopped.count())) {
     run.log().Verbose("the task's containers exited moments ago: draining late lines");

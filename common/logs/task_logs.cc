@@ -429,8 +429,7 @@ class Follower : public TaskLogFollower {
 
 std::chrono::steady_clock::time_point LogTailNotBefore(const Clock& clock,
                                                        const nlohmann::json& task) {
-  std::optional<double> exited = TaskTimestamp(task, "executionStoppedAt");
-  if (!exited) exited = TaskTimestamp(task, "stoppedAt");
+  const std::optional<double> exited = ContainersExitedAt(task);
   const auto now = clock.Monotonic();
   if (!exited) return now;
   const double since_exit =
